@@ -1,0 +1,507 @@
+package dev.cggm.onnx.graph;
+
+import ai.onnx.proto.OnnxMl.AttributeProto;
+import ai.onnx.proto.OnnxMl.TensorProto;
+import dev.cggm.onnx.ops.InferenceContext;
+import dev.cggm.onnx.ops.OpDefinition;
+import dev.cggm.onnx.ops.OpRegistry;
+
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Deque;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Appends typed nodes to a {@link Graph}. Every op method infers its output types on the spot, so
+ * shape mistakes surface where the model is written, not when ONNX Runtime loads it. Names are
+ * made unique and prefixed by the current {@link #scope scope}.
+ */
+public final class GraphBuilder {
+    private final Graph graph;
+    private final Deque<String> scopes = new ArrayDeque<>();
+    private final Map<String, Integer> counters = new HashMap<>();
+    private final Map<String, Value> constantCache = new HashMap<>();
+
+    public GraphBuilder(Graph graph) {
+        this.graph = graph;
+    }
+
+    public GraphBuilder(String graphName) {
+        this(new Graph(graphName));
+    }
+
+    public Graph graph() {
+        return graph;
+    }
+
+    /** Opens a naming scope; close it (try-with-resources) to return to the enclosing one. */
+    public Scope scope(String name) {
+        scopes.push(name);
+        return new Scope();
+    }
+
+    /** A naming scope; {@link #close()} pops it. */
+    public final class Scope implements AutoCloseable {
+        @Override
+        public void close() {
+            scopes.pop();
+        }
+    }
+
+    private String prefix() {
+        if (scopes.isEmpty()) {
+            return "";
+        }
+        List<String> parts = new ArrayList<>(scopes);
+        java.util.Collections.reverse(parts);
+        return String.join("/", parts) + "/";
+    }
+
+    /** A fresh name {@code scope/base_N} not used in the graph. */
+    public String uniqueName(String base) {
+        String stem = prefix() + base;
+        int n = counters.merge(stem, 1, Integer::sum);
+        String candidate = n == 1 && !graph.hasValue(stem) ? stem : stem + "_" + n;
+        while (graph.hasValue(candidate)) {
+            n = counters.merge(stem, 1, Integer::sum);
+            candidate = stem + "_" + n;
+        }
+        return candidate;
+    }
+
+    // ---------------------------------------------------------------- inputs and constants
+
+    public Value input(String name, TensorType type) {
+        return graph.addInput(name, type);
+    }
+
+    public Value input(String name, DType dtype, Dim... dims) {
+        return graph.addInput(name, TensorType.of(dtype, dims));
+    }
+
+    public void output(Value v) {
+        graph.addOutput(v.name());
+    }
+
+    /** Makes {@code v} a graph output under {@code name} (through an Identity when renaming). */
+    public Value output(Value v, String name) {
+        Value out = v.name().equals(name) ? v : identityNamed(v, name);
+        graph.addOutput(out.name());
+        return out;
+    }
+
+    /** An Identity whose output gets exactly {@code name}. */
+    public Value identityNamed(Value v, String name) {
+        Node node = new Node(name, "Identity", "", List.of(v.name()), List.of(name), List.of());
+        graph.addNode(node, List.of(v.type()));
+        return new Value(name, v.type());
+    }
+
+    /** Adds a tensor as an initializer under a fresh name. */
+    public Value constant(TensorProto t) {
+        return graph.addInitializer(Tensors.renamed(t, uniqueConstName()));
+    }
+
+    private String uniqueConstName() {
+        int n = counters.merge("const", 1, Integer::sum);
+        String name = "const_" + n;
+        while (graph.hasValue(name)) {
+            n = counters.merge("const", 1, Integer::sum);
+            name = "const_" + n;
+        }
+        return name;
+    }
+
+    /** A scalar constant (shared between uses). */
+    public Value scalar(double value, DType dtype) {
+        String key = dtype + ":s:" + value;
+        return constantCache.computeIfAbsent(key, k -> constant(Tensors.scalar("", dtype, value)));
+    }
+
+    /** A scalar constant of {@code like}'s element type. */
+    public Value scalarLike(double value, Value like) {
+        return scalar(value, like.dtype());
+    }
+
+    /** A 1-D int64 constant (shared between uses). */
+    public Value ints(long... values) {
+        String key = "i64:" + Arrays.toString(values);
+        return constantCache.computeIfAbsent(key,
+                k -> constant(Tensors.longs("", new long[] {values.length}, values)));
+    }
+
+    /** A scalar int64 constant. */
+    public Value intScalar(long value) {
+        return scalar(value, DType.INT64);
+    }
+
+    public Value boolScalar(boolean value) {
+        return scalar(value ? 1 : 0, DType.BOOL);
+    }
+
+    // ---------------------------------------------------------------- the core
+
+    /**
+     * Appends one node and returns its outputs. {@code inputs} may contain null for absent
+     * optional inputs.
+     */
+    public List<Value> op(String opType, List<Value> inputs, int numOutputs, AttributeProto... attrs) {
+        String name = uniqueName(opType);
+        List<String> outs = new ArrayList<>(numOutputs);
+        for (int i = 0; i < numOutputs; i++) {
+            outs.add(i == 0 ? name : name + ":" + i);
+        }
+        List<String> ins = new ArrayList<>(inputs.size());
+        for (Value v : inputs) {
+            ins.add(v == null ? "" : v.name());
+        }
+        Node node = new Node(name, opType, "", ins, outs, Arrays.asList(attrs));
+        List<TensorType> types = addTyped(node);
+        List<Value> result = new ArrayList<>(numOutputs);
+        for (int i = 0; i < numOutputs; i++) {
+            result.add(new Value(outs.get(i), types.get(i)));
+        }
+        return result;
+    }
+
+    /** Single-output shorthand of {@link #op(String, List, int, AttributeProto...)}. */
+    public Value op1(String opType, List<Value> inputs, AttributeProto... attrs) {
+        return op(opType, inputs, 1, attrs).get(0);
+    }
+
+    /** Types {@code node} with the op registry and appends it. */
+    public List<TensorType> addTyped(Node node) {
+        List<TensorType> types = infer(graph, node);
+        graph.addNode(node, types);
+        return types;
+    }
+
+    /** Runs type inference for a node against a graph (the node is not added). */
+    public static List<TensorType> infer(Graph graph, Node node) {
+        OpDefinition def = OpRegistry.get(node);
+        InferenceContext ctx = new InferenceContext(graph, node);
+        List<TensorType> types;
+        try {
+            types = def.inferTypes(ctx);
+        } catch (GraphException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            throw new GraphException(node.describe() + ": type inference failed: " + e.getMessage(), e);
+        }
+        if (types.size() < node.outputs().size()) {
+            throw new GraphException(node.describe() + ": has " + node.outputs().size()
+                    + " outputs but the op defines " + types.size());
+        }
+        for (Map.Entry<Integer, List<Dim>> e : ctx.knownOutputs().entrySet()) {
+            if (node.hasOutput(e.getKey())) {
+                graph.setKnownValue(node.output(e.getKey()), e.getValue());
+            }
+        }
+        return types.subList(0, node.outputs().size());
+    }
+
+    // ---------------------------------------------------------------- elementwise
+
+    public Value add(Value a, Value b) {
+        return op1("Add", List.of(a, b));
+    }
+
+    public Value sub(Value a, Value b) {
+        return op1("Sub", List.of(a, b));
+    }
+
+    public Value mul(Value a, Value b) {
+        return op1("Mul", List.of(a, b));
+    }
+
+    public Value div(Value a, Value b) {
+        return op1("Div", List.of(a, b));
+    }
+
+    /** {@code x * s} for a scalar constant {@code s}. */
+    public Value scale(Value x, double s) {
+        return mul(x, scalarLike(s, x));
+    }
+
+    public Value neg(Value x) {
+        return op1("Neg", List.of(x));
+    }
+
+    public Value relu(Value x) {
+        return op1("Relu", List.of(x));
+    }
+
+    public Value exp(Value x) {
+        return op1("Exp", List.of(x));
+    }
+
+    public Value log(Value x) {
+        return op1("Log", List.of(x));
+    }
+
+    public Value sqrt(Value x) {
+        return op1("Sqrt", List.of(x));
+    }
+
+    public Value abs(Value x) {
+        return op1("Abs", List.of(x));
+    }
+
+    public Value sign(Value x) {
+        return op1("Sign", List.of(x));
+    }
+
+    public Value erf(Value x) {
+        return op1("Erf", List.of(x));
+    }
+
+    public Value tanh(Value x) {
+        return op1("Tanh", List.of(x));
+    }
+
+    public Value sigmoid(Value x) {
+        return op1("Sigmoid", List.of(x));
+    }
+
+    /** {@code x ^ p} for a constant exponent. */
+    public Value pow(Value x, double p) {
+        return op1("Pow", List.of(x, scalarLike(p, x)));
+    }
+
+    public Value pow(Value x, Value p) {
+        return op1("Pow", List.of(x, p));
+    }
+
+    /** n-ary sum (ONNX Sum; a single operand is returned as is). */
+    public Value sum(List<Value> terms) {
+        if (terms.isEmpty()) {
+            throw new GraphException("sum of no terms");
+        }
+        return terms.size() == 1 ? terms.get(0) : op1("Sum", terms);
+    }
+
+    public Value identity(Value x) {
+        return op1("Identity", List.of(x));
+    }
+
+    /** An Identity through which autodiff passes no gradient (PyTorch's {@code detach()}). */
+    public Value detach(Value x) {
+        Value d = op1("Identity", List.of(x));
+        graph.markStopGradient(d.name());
+        return d;
+    }
+
+    public Value cast(Value x, DType to) {
+        return op1("Cast", List.of(x), Attr.i("to", to.code()));
+    }
+
+    public Value where(Value cond, Value a, Value b) {
+        return op1("Where", List.of(cond, a, b));
+    }
+
+    public Value equal(Value a, Value b) {
+        return op1("Equal", List.of(a, b));
+    }
+
+    public Value greater(Value a, Value b) {
+        return op1("Greater", List.of(a, b));
+    }
+
+    public Value less(Value a, Value b) {
+        return op1("Less", List.of(a, b));
+    }
+
+    public Value not(Value a) {
+        return op1("Not", List.of(a));
+    }
+
+    public Value and(Value a, Value b) {
+        return op1("And", List.of(a, b));
+    }
+
+    // ---------------------------------------------------------------- linear algebra
+
+    public Value matMul(Value a, Value b) {
+        return op1("MatMul", List.of(a, b));
+    }
+
+    /** {@code alpha * op(A) * op(B) + beta * C}; {@code c} may be null. */
+    public Value gemm(Value a, Value b, Value c, double alpha, double beta, boolean transA, boolean transB) {
+        List<Value> ins = new ArrayList<>(Arrays.asList(a, b));
+        if (c != null) {
+            ins.add(c);
+        }
+        return op1("Gemm", ins, Attr.f("alpha", alpha), Attr.f("beta", beta),
+                Attr.i("transA", transA ? 1 : 0), Attr.i("transB", transB ? 1 : 0));
+    }
+
+    /**
+     * PyTorch's {@code nn.Linear}: {@code x · Wᵀ + b} over the last axis, with {@code weight} of
+     * shape [out, in] as PyTorch stores it.
+     */
+    public Value linear(Value x, Value weight, Value bias) {
+        Value y = matMul(x, transpose(weight, 1, 0));
+        return bias == null ? y : add(y, bias);
+    }
+
+    // ---------------------------------------------------------------- normalisation and activations
+
+    public Value softmax(Value x, int axis) {
+        return op1("Softmax", List.of(x), Attr.i("axis", axis));
+    }
+
+    public Value logSoftmax(Value x, int axis) {
+        return op1("LogSoftmax", List.of(x), Attr.i("axis", axis));
+    }
+
+    /** LayerNormalization over the axes from {@code axis} to the end. */
+    public Value layerNorm(Value x, Value scale, Value bias, int axis, double epsilon) {
+        List<Value> ins = new ArrayList<>(Arrays.asList(x, scale));
+        if (bias != null) {
+            ins.add(bias);
+        }
+        return op1("LayerNormalization", ins, Attr.i("axis", axis), Attr.f("epsilon", epsilon));
+    }
+
+    /**
+     * Dropout in training mode with a fixed seed (ONNX Runtime draws a new mask on every run; the
+     * seed makes the sequence repeatable from a fresh session). Ratio 0 emits nothing.
+     */
+    public Value dropout(Value x, double ratio, long seed) {
+        if (ratio <= 0) {
+            return x;
+        }
+        return op1("Dropout", List.of(x, scalarLike(ratio, x), boolScalar(true)), Attr.i("seed", seed));
+    }
+
+    // ---------------------------------------------------------------- reductions
+
+    public Value reduceSum(Value x, boolean keepDims, long... axes) {
+        return op1("ReduceSum", List.of(x, ints(axes)), Attr.i("keepdims", keepDims ? 1 : 0));
+    }
+
+    public Value reduceMean(Value x, boolean keepDims, long... axes) {
+        return op1("ReduceMean", List.of(x), Attr.ints("axes", axes), Attr.i("keepdims", keepDims ? 1 : 0));
+    }
+
+    /** Mean over all elements, as a scalar. */
+    public Value meanAll(Value x) {
+        return op1("ReduceMean", List.of(x), Attr.i("keepdims", 0));
+    }
+
+    public Value argMax(Value x, int axis, boolean keepDims) {
+        return op1("ArgMax", List.of(x), Attr.i("axis", axis), Attr.i("keepdims", keepDims ? 1 : 0));
+    }
+
+    // ---------------------------------------------------------------- shape manipulation
+
+    public Value transpose(Value x, int... perm) {
+        return op1("Transpose", List.of(x), Attr.ints("perm", perm));
+    }
+
+    /** Reshape to a constant shape (0 copies the input dimension, -1 is inferred). */
+    public Value reshape(Value x, long... shape) {
+        return op1("Reshape", List.of(x, ints(shape)));
+    }
+
+    public Value reshape(Value x, Value shape) {
+        return op1("Reshape", List.of(x, shape));
+    }
+
+    public Value shape(Value x) {
+        return op1("Shape", List.of(x));
+    }
+
+    public Value size(Value x) {
+        return op1("Size", List.of(x));
+    }
+
+    public Value expand(Value x, Value shape) {
+        return op1("Expand", List.of(x, shape));
+    }
+
+    public Value concat(int axis, Value... parts) {
+        return op1("Concat", Arrays.asList(parts), Attr.i("axis", axis));
+    }
+
+    public Value concat(int axis, List<Value> parts) {
+        return op1("Concat", parts, Attr.i("axis", axis));
+    }
+
+    /** Slice with constant bounds along {@code axes} (steps of 1). */
+    public Value slice(Value x, long[] starts, long[] ends, long[] axes) {
+        return op1("Slice", List.of(x, ints(starts), ints(ends), ints(axes)));
+    }
+
+    public Value slice(Value x, long[] starts, long[] ends, long[] axes, long[] steps) {
+        return op1("Slice", List.of(x, ints(starts), ints(ends), ints(axes), ints(steps)));
+    }
+
+    public Value gather(Value x, Value indices, int axis) {
+        return op1("Gather", List.of(x, indices), Attr.i("axis", axis));
+    }
+
+    public Value unsqueeze(Value x, long... axes) {
+        return op1("Unsqueeze", List.of(x, ints(axes)));
+    }
+
+    public Value squeeze(Value x, long... axes) {
+        return op1("Squeeze", List.of(x, ints(axes)));
+    }
+
+    /** Split along {@code axis} into pieces of the given sizes. */
+    public List<Value> split(Value x, int axis, long... sizes) {
+        return op("Split", List.of(x, ints(sizes)), sizes.length, Attr.i("axis", axis));
+    }
+
+    /** A tensor of the given (runtime) shape filled with {@code value} of {@code dtype}. */
+    public Value constantOfShape(Value shape, double value, DType dtype) {
+        return op1("ConstantOfShape", List.of(shape),
+                Attr.t("value", Tensors.of("value", dtype, new long[] {1}, new double[] {value})));
+    }
+
+    /** Zeros shaped and typed like {@code like}. */
+    public Value zerosLike(Value like) {
+        return constantOfShape(shape(like), 0, like.dtype());
+    }
+
+    public Value range(Value start, Value limit, Value delta) {
+        return op1("Range", List.of(start, limit, delta));
+    }
+
+    public Value oneHot(Value indices, Value depth, Value values, int axis) {
+        return op1("OneHot", List.of(indices, depth, values), Attr.i("axis", axis));
+    }
+
+    public Value nonZero(Value x) {
+        return op1("NonZero", List.of(x));
+    }
+
+    // ---------------------------------------------------------------- losses
+
+    /**
+     * Mean softmax cross-entropy (ONNX SoftmaxCrossEntropyLoss) of scores [N, C] against int64
+     * labels [N]; {@code classWeights} [C] may be null. Returns the scalar loss.
+     */
+    public Value softmaxCrossEntropy(Value scores, Value labels, Value classWeights) {
+        List<Value> ins = new ArrayList<>(Arrays.asList(scores, labels));
+        if (classWeights != null) {
+            ins.add(classWeights);
+        }
+        return op1("SoftmaxCrossEntropyLoss", ins, Attr.s("reduction", "mean"));
+    }
+
+    /** Mean absolute error (PyTorch's {@code L1Loss}). */
+    public Value l1Loss(Value prediction, Value target) {
+        return meanAll(abs(sub(prediction, target)));
+    }
+
+    /** Mean squared error (PyTorch's {@code MSELoss}). */
+    public Value mseLoss(Value prediction, Value target) {
+        Value d = sub(prediction, target);
+        return meanAll(mul(d, d));
+    }
+}
