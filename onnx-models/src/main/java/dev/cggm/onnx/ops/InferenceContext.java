@@ -55,7 +55,7 @@ public final class InferenceContext {
         }
         TensorProto c = graph.constant(node.input(i));
         if (c != null) {
-            return Tensors.toLongs(c);
+            return Tensors.dtype(c).isFloating() ? null : Tensors.toLongs(c);
         }
         List<Dim> known = graph.knownValue(node.input(i));
         if (known != null && known.stream().allMatch(Dim::isKnown)) {

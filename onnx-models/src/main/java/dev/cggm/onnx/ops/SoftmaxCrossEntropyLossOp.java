@@ -4,7 +4,6 @@ import dev.cggm.onnx.graph.DType;
 import dev.cggm.onnx.graph.GraphBuilder;
 import dev.cggm.onnx.graph.Shape;
 import dev.cggm.onnx.graph.TensorType;
-import dev.cggm.onnx.graph.Tensors;
 import dev.cggm.onnx.graph.Value;
 
 import java.util.List;
@@ -64,10 +63,19 @@ final class SoftmaxCrossEntropyLossOp implements OpDefinition {
             valid = b.not(b.equal(labels, b.intScalar(ctx.node().attrInt("ignore_index", 0))));
             labels = b.where(valid, labels, b.intScalar(0));
         }
-        Value depth = scores.dim(1).isKnown()
-                ? b.ints(scores.dim(1).size())
-                : b.gather(b.shape(scores), b.ints(1), 0);
-        Value oneHot = b.oneHot(labels, depth, b.constant(Tensors.of("", t, new long[] {2}, new double[] {0, 1})), -1);
+        // one-hot as labels[:, None] == [0..C) (ONNX Runtime's OneHot has no double kernel)
+        Value classes;
+        if (scores.dim(1).isKnown()) {
+            long[] ids = new long[(int) scores.dim(1).size()];
+            for (int c = 0; c < ids.length; c++) {
+                ids[c] = c;
+            }
+            classes = b.ints(ids);
+        } else {
+            Value depth = b.squeeze(b.gather(b.shape(scores), b.ints(1), 0), 0);
+            classes = b.range(b.intScalar(0), depth, b.intScalar(1));
+        }
+        Value oneHot = b.cast(b.equal(b.unsqueeze(labels, 1), classes), t);
         Value residual = b.sub(b.exp(ctx.output(1)), oneHot);
 
         // per-sample weights (null means all ones)

@@ -51,12 +51,18 @@ public final class OrtModel implements AutoCloseable {
         return session.getOutputNames();
     }
 
-    /** Runs the model and returns the requested outputs (all outputs when none are named). */
+    /**
+     * Runs the model and returns the requested outputs (all outputs when none are named). Entries
+     * of {@code inputs} the model does not take are ignored, so one map can feed several models.
+     */
     public Map<String, HostTensor> run(Map<String, HostTensor> inputs, String... outputs) throws OrtException {
         Map<String, OnnxTensor> feeds = new LinkedHashMap<>();
         try {
+            Set<String> accepted = session.getInputNames();
             for (Map.Entry<String, HostTensor> e : inputs.entrySet()) {
-                feeds.put(e.getKey(), e.getValue().toOnnx(env));
+                if (accepted.contains(e.getKey())) {
+                    feeds.put(e.getKey(), e.getValue().toOnnx(env));
+                }
             }
             Set<String> wanted = outputs.length == 0 ? session.getOutputNames() : new LinkedHashSet<>(List.of(outputs));
             try (OrtSession.Result result = session.run(feeds, wanted)) {

@@ -26,12 +26,22 @@ public final class GradCheck {
     private double eps = 1e-6;
     private double rtol = 1e-5;
     private double atol = 1e-7;
+    private Graph training;
 
     public GradCheck(Graph forward, String loss, Map<String, HostTensor> inputs, List<String> wrt) {
         this.forward = forward;
         this.loss = loss;
         this.inputs = new LinkedHashMap<>(inputs);
         this.wrt = wrt;
+    }
+
+    /**
+     * Takes the analytic gradients ({@code grad/<w>} outputs) from an already differentiated graph
+     * — e.g. a training artifact with several seeds — instead of differentiating {@code loss}.
+     */
+    public GradCheck analyticFrom(Graph trainingGraph) {
+        this.training = trainingGraph;
+        return this;
     }
 
     public GradCheck eps(double e) {
@@ -55,8 +65,8 @@ public final class GradCheck {
 
     /** The analytic gradients, by parameter name. */
     public Map<String, double[]> analytic() throws Exception {
-        Graph training = Autodiff.differentiate(forward, List.of(loss), wrt);
-        try (OrtModel m = OrtModel.load(OnnxModels.toBytes(training))) {
+        Graph differentiated = training != null ? training : Autodiff.differentiate(forward, List.of(loss), wrt);
+        try (OrtModel m = OrtModel.load(OnnxModels.toBytes(differentiated))) {
             String[] names = wrt.stream().map(w -> Autodiff.GRAD_PREFIX + w).toArray(String[]::new);
             Map<String, HostTensor> out = m.run(inputs, names);
             Map<String, double[]> grads = new LinkedHashMap<>();

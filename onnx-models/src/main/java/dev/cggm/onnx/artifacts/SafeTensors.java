@@ -1,0 +1,146 @@
+package dev.cggm.onnx.artifacts;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * The safetensors format (8-byte little-endian header length, JSON header, raw little-endian
+ * data), for float32 tensors: what PyTorch's {@code safetensors.torch.load_file} reads.
+ */
+public final class SafeTensors {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    /** A named float32 tensor. */
+    public record Entry(long[] shape, float[] data) {
+    }
+
+    private SafeTensors() {
+    }
+
+    /** Writes tensors (in map order) and optional string metadata atomically. */
+    public static void write(Path file, Map<String, Entry> tensors, Map<String, String> metadata) throws IOException {
+        ObjectNode header = JSON.createObjectNode();
+        if (metadata != null && !metadata.isEmpty()) {
+            ObjectNode meta = header.putObject("__metadata__");
+            metadata.forEach(meta::put);
+        }
+        long offset = 0;
+        for (Map.Entry<String, Entry> e : tensors.entrySet()) {
+            long bytes = 4L * e.getValue().data().length;
+            ObjectNode t = header.putObject(e.getKey());
+            t.put("dtype", "F32");
+            var shape = t.putArray("shape");
+            for (long d : e.getValue().shape()) {
+                shape.add(d);
+            }
+            var offsets = t.putArray("data_offsets");
+            offsets.add(offset);
+            offsets.add(offset + bytes);
+            offset += bytes;
+        }
+        byte[] json = JSON.writeValueAsBytes(header);
+        int padded = (json.length + 7) / 8 * 8; // keep the data 8-byte aligned
+        byte[] headerBytes = new byte[padded];
+        java.util.Arrays.fill(headerBytes, (byte) ' ');
+        System.arraycopy(json, 0, headerBytes, 0, json.length);
+
+        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+        try (OutputStream out = Files.newOutputStream(tmp)) {
+            ByteBuffer len = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(padded);
+            out.write(len.array());
+            out.write(headerBytes);
+            for (Entry e : tensors.values()) {
+                ByteBuffer buf = ByteBuffer.allocate(4 * e.data().length).order(ByteOrder.LITTLE_ENDIAN);
+                buf.asFloatBuffer().put(e.data());
+                out.write(buf.array());
+            }
+        }
+        Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    }
+
+    /** Reads all float32 tensors; other dtypes are an error naming the tensor. */
+    public static Map<String, Entry> read(Path file) throws IOException {
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+            ByteBuffer lenBuf = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
+            readFully(ch, lenBuf, file);
+            long headerLen = lenBuf.flip().getLong();
+            if (headerLen <= 0 || headerLen > 100_000_000 || headerLen + 8 > ch.size()) {
+                throw new IOException(file + " is not a safetensors file (header length " + headerLen + ")");
+            }
+            ByteBuffer headerBuf = ByteBuffer.allocate((int) headerLen);
+            readFully(ch, headerBuf, file);
+            JsonNode header = JSON.readTree(new String(headerBuf.array(), StandardCharsets.UTF_8));
+            long dataStart = 8 + headerLen;
+            Map<String, Entry> out = new LinkedHashMap<>();
+            for (Iterator<Map.Entry<String, JsonNode>> it = header.fields(); it.hasNext(); ) {
+                Map.Entry<String, JsonNode> f = it.next();
+                if (f.getKey().equals("__metadata__")) {
+                    continue;
+                }
+                JsonNode t = f.getValue();
+                if (!"F32".equals(t.path("dtype").asText())) {
+                    throw new IOException(file + ": tensor '" + f.getKey() + "' has dtype " + t.path("dtype").asText()
+                            + "; only F32 is supported");
+                }
+                long[] shape = new long[t.path("shape").size()];
+                for (int i = 0; i < shape.length; i++) {
+                    shape[i] = t.path("shape").get(i).asLong();
+                }
+                long begin = t.path("data_offsets").get(0).asLong();
+                long end = t.path("data_offsets").get(1).asLong();
+                long n = 1;
+                for (long d : shape) {
+                    n *= d;
+                }
+                if (end - begin != 4 * n || dataStart + end > ch.size()) {
+                    throw new IOException(file + ": tensor '" + f.getKey() + "' has inconsistent offsets");
+                }
+                ByteBuffer data = ByteBuffer.allocate((int) (end - begin)).order(ByteOrder.LITTLE_ENDIAN);
+                ch.position(dataStart + begin);
+                readFully(ch, data, file);
+                float[] values = new float[(int) n];
+                data.flip().asFloatBuffer().get(values);
+                out.put(f.getKey(), new Entry(shape, values));
+            }
+            return out;
+        }
+    }
+
+    /** The {@code __metadata__} map of a safetensors file (empty if none). */
+    public static Map<String, String> readMetadata(Path file) throws IOException {
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+            ByteBuffer lenBuf = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
+            readFully(ch, lenBuf, file);
+            long headerLen = lenBuf.flip().getLong();
+            ByteBuffer headerBuf = ByteBuffer.allocate((int) headerLen);
+            readFully(ch, headerBuf, file);
+            JsonNode meta = JSON.readTree(new String(headerBuf.array(), StandardCharsets.UTF_8)).path("__metadata__");
+            Map<String, String> out = new LinkedHashMap<>();
+            meta.fields().forEachRemaining(e -> out.put(e.getKey(), e.getValue().asText()));
+            return out;
+        }
+    }
+
+    private static void readFully(FileChannel ch, ByteBuffer buf, Path file) throws IOException {
+        while (buf.hasRemaining()) {
+            if (ch.read(buf) < 0) {
+                throw new IOException(file + " ends early (truncated safetensors file)");
+            }
+        }
+    }
+}

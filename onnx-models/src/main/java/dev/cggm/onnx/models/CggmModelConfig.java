@@ -1,0 +1,76 @@
+package dev.cggm.onnx.models;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The reference CGGM model's architecture: per-modality projection to {@code projDim} and
+ * transformer encoder ({@code layers} blocks), a fusion encoder ({@code fusionLayers} blocks)
+ * over the concatenated sequences, a residual head, and one classifier per modality
+ * ({@code classifierLayers} blocks) for the modulation.
+ */
+public record CggmModelConfig(
+        List<Modality> modalities,
+        Task task,
+        int outputDim,
+        int projDim,
+        int heads,
+        int layers,
+        int fusionLayers,
+        int classifierLayers,
+        Dropouts dropouts) {
+
+    public CggmModelConfig {
+        modalities = List.copyOf(modalities);
+        if (modalities.isEmpty()) {
+            throw new IllegalArgumentException("a model needs at least one modality");
+        }
+        if (modalities.stream().map(Modality::name).distinct().count() != modalities.size()) {
+            throw new IllegalArgumentException("modality names must be distinct: " + modalities);
+        }
+        if (projDim <= 0 || heads <= 0 || projDim % heads != 0) {
+            throw new IllegalArgumentException("proj_dim " + projDim + " must be a positive multiple of heads " + heads);
+        }
+        if (projDim < 4) {
+            throw new IllegalArgumentException("proj_dim must be at least 4 (sinusoidal positions), got " + projDim);
+        }
+        if (layers < 0 || fusionLayers < 0 || classifierLayers < 0) {
+            throw new IllegalArgumentException("layer counts must be >= 0");
+        }
+        if (outputDim <= 0 || (task == Task.REGRESSION && outputDim != 1)) {
+            throw new IllegalArgumentException("output dim must be > 0 (1 for regression), got " + outputDim);
+        }
+    }
+
+    public int numModalities() {
+        return modalities.size();
+    }
+
+    public Modality modality(String name) {
+        return modalities.stream().filter(m -> m.name().equals(name)).findFirst()
+                .orElseThrow(() -> new IllegalArgumentException("no modality '" + name + "' in " + modalities));
+    }
+
+    /** A copy with one modality's input width and sequence length replaced. */
+    public CggmModelConfig withModality(String name, int inputDim, int seqLen) {
+        modality(name);
+        List<Modality> ms = new ArrayList<>();
+        for (Modality m : modalities) {
+            ms.add(m.name().equals(name) ? new Modality(name, inputDim, seqLen) : m);
+        }
+        return new CggmModelConfig(ms, task, outputDim, projDim, heads, layers, fusionLayers, classifierLayers, dropouts);
+    }
+
+    /** A copy with different modalities (names, widths, lengths). */
+    public CggmModelConfig withModalities(List<Modality> ms) {
+        return new CggmModelConfig(ms, task, outputDim, projDim, heads, layers, fusionLayers, classifierLayers, dropouts);
+    }
+
+    public CggmModelConfig withOutputDim(int dim) {
+        return new CggmModelConfig(modalities, task, dim, projDim, heads, layers, fusionLayers, classifierLayers, dropouts);
+    }
+
+    public CggmModelConfig withDropouts(Dropouts d) {
+        return new CggmModelConfig(modalities, task, outputDim, projDim, heads, layers, fusionLayers, classifierLayers, d);
+    }
+}

@@ -1,0 +1,64 @@
+package dev.cggm.cli;
+
+import dev.cggm.bench.StepBenchmark;
+import dev.cggm.onnx.models.Presets;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+/** {@code cggm bench …}: benchmarks that print ratios measured in the same run. */
+@Command(name = "bench", mixinStandardHelpOptions = true,
+        description = "Benchmarks; each prints the figures and their ratio, measured in one run.",
+        subcommands = {BenchCommand.Step.class})
+final class BenchCommand implements Runnable {
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(System.out);
+    }
+
+    @Command(name = "step", mixinStandardHelpOptions = true,
+            description = "Time one training step (forward + backward, one ONNX Runtime run of training_model.onnx) "
+                    + "against one forward pass of eval_model.onnx on the same batch; print both and their ratio.")
+    static final class Step implements Callable<Integer> {
+        @Option(names = "--preset", defaultValue = "food101", description = "Model preset (default: ${DEFAULT-VALUE}).")
+        String preset;
+
+        @Option(names = "--batch", defaultValue = "128", description = "Batch size (default: ${DEFAULT-VALUE}).")
+        int batch;
+
+        @Option(names = "--iterations", defaultValue = "5", description = "Timed runs of each model (default: ${DEFAULT-VALUE}).")
+        int iterations;
+
+        @Option(names = "--warmup", defaultValue = "2", description = "Untimed runs first (default: ${DEFAULT-VALUE}).")
+        int warmup;
+
+        @Option(names = "--no-dropout", description = "Time the training model without dropout.")
+        boolean noDropout;
+
+        @Option(names = "--input", paramLabel = "NAME=DIM[xLEN]", description = "Override a modality's width/length.")
+        Map<String, String> inputs;
+
+        @Option(names = "--threads", defaultValue = "0", description = "ONNX Runtime intra-op threads (0 = all cores).")
+        int threads;
+
+        @Option(names = "--profile", paramLabel = "DIR",
+                description = "Write ONNX Runtime per-node profiles (JSON, chrome://tracing format) into DIR.")
+        java.nio.file.Path profile;
+
+        @Override
+        public Integer call() throws Exception {
+            if (batch <= 0 || iterations <= 0 || warmup < 0) {
+                throw new IllegalArgumentException("--batch and --iterations must be > 0, --warmup >= 0");
+            }
+            var cfg = ArtifactsCommand.configure(Presets.get(preset), inputs, null);
+            StepBenchmark.Result r = StepBenchmark.run(cfg, batch, iterations, warmup, !noDropout, threads, profile);
+            System.out.println(r.format(preset));
+            return 0;
+        }
+    }
+}
