@@ -3,6 +3,7 @@ package dev.cggm.onnx.artifacts;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.cggm.onnx.runtime.HostTensor;
 
 import java.io.IOException;
 import java.io.OutputStream;
@@ -20,7 +21,8 @@ import java.util.Map;
 
 /**
  * The safetensors format (8-byte little-endian header length, JSON header, raw little-endian
- * data), for float32 tensors: what PyTorch's {@code safetensors.torch.load_file} reads.
+ * data): what PyTorch's {@code safetensors.torch.load_file} reads. Checkpoints are float32;
+ * {@link #writeTensors} also writes float64, int64 and bool tensors (inputs, masks, state).
  */
 public final class SafeTensors {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -53,17 +55,9 @@ public final class SafeTensors {
             offsets.add(offset + bytes);
             offset += bytes;
         }
-        byte[] json = JSON.writeValueAsBytes(header);
-        int padded = (json.length + 7) / 8 * 8; // keep the data 8-byte aligned
-        byte[] headerBytes = new byte[padded];
-        java.util.Arrays.fill(headerBytes, (byte) ' ');
-        System.arraycopy(json, 0, headerBytes, 0, json.length);
-
         Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
         try (OutputStream out = Files.newOutputStream(tmp)) {
-            ByteBuffer len = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(padded);
-            out.write(len.array());
-            out.write(headerBytes);
+            writeHeader(out, JSON.writeValueAsBytes(header));
             for (Entry e : tensors.values()) {
                 ByteBuffer buf = ByteBuffer.allocate(4 * e.data().length).order(ByteOrder.LITTLE_ENDIAN);
                 buf.asFloatBuffer().put(e.data());
@@ -71,6 +65,66 @@ public final class SafeTensors {
             }
         }
         Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    }
+
+    /** Writes host tensors of any supported type (F32, F64, I64, BOOL) atomically. */
+    public static void writeTensors(Path file, Map<String, HostTensor> tensors, Map<String, String> metadata)
+            throws IOException {
+        ObjectNode header = JSON.createObjectNode();
+        if (metadata != null && !metadata.isEmpty()) {
+            ObjectNode meta = header.putObject("__metadata__");
+            metadata.forEach(meta::put);
+        }
+        long offset = 0;
+        for (Map.Entry<String, HostTensor> e : tensors.entrySet()) {
+            HostTensor t = e.getValue();
+            long bytes = (long) t.dtype().byteSize() * t.size();
+            ObjectNode node = header.putObject(e.getKey());
+            node.put("dtype", switch (t.dtype()) {
+                case FLOAT -> "F32";
+                case DOUBLE -> "F64";
+                case INT64 -> "I64";
+                case BOOL -> "BOOL";
+                default -> throw new IOException("cannot write " + t.dtype() + " tensor '" + e.getKey() + "'");
+            });
+            var shape = node.putArray("shape");
+            for (long d : t.shape()) {
+                shape.add(d);
+            }
+            var offsets = node.putArray("data_offsets");
+            offsets.add(offset);
+            offsets.add(offset + bytes);
+            offset += bytes;
+        }
+        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+        try (OutputStream out = Files.newOutputStream(tmp)) {
+            writeHeader(out, JSON.writeValueAsBytes(header));
+            for (HostTensor t : tensors.values()) {
+                ByteBuffer buf = ByteBuffer.allocate(t.dtype().byteSize() * t.size()).order(ByteOrder.LITTLE_ENDIAN);
+                switch (t.dtype()) {
+                    case FLOAT -> buf.asFloatBuffer().put((float[]) t.data());
+                    case DOUBLE -> buf.asDoubleBuffer().put((double[]) t.data());
+                    case INT64 -> buf.asLongBuffer().put((long[]) t.data());
+                    case BOOL -> {
+                        for (boolean v : (boolean[]) t.data()) {
+                            buf.put((byte) (v ? 1 : 0));
+                        }
+                    }
+                    default -> throw new IllegalStateException();
+                }
+                out.write(buf.array());
+            }
+        }
+        Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    }
+
+    private static void writeHeader(OutputStream out, byte[] json) throws IOException {
+        int padded = (json.length + 7) / 8 * 8; // keep the data 8-byte aligned
+        byte[] headerBytes = new byte[padded];
+        java.util.Arrays.fill(headerBytes, (byte) ' ');
+        System.arraycopy(json, 0, headerBytes, 0, json.length);
+        out.write(ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(padded).array());
+        out.write(headerBytes);
     }
 
     /** Reads all float32 tensors; other dtypes are an error naming the tensor. */
