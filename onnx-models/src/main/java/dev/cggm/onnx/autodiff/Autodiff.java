@@ -264,7 +264,8 @@ public final class Autodiff {
                 }
                 var c = g.constant(node.input(i));
                 if (c != null) {
-                    return dev.cggm.onnx.graph.Tensors.toLongs(c);
+                    var t = dev.cggm.onnx.graph.Tensors.dtype(c);
+                    return t.isFloating() ? null : dev.cggm.onnx.graph.Tensors.toLongs(c);
                 }
                 List<Dim> known = g.knownValue(node.input(i));
                 if (known != null && known.stream().allMatch(Dim::isKnown)) {

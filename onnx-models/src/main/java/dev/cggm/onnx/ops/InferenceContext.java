@@ -55,7 +55,8 @@ public final class InferenceContext {
         }
         TensorProto c = graph.constant(node.input(i));
         if (c != null) {
-            return Tensors.toLongs(c);
+            // a floating constant (e.g. a scalar factor) holds no integers
+            return Tensors.dtype(c).isFloating() ? null : Tensors.toLongs(c);
         }
         List<Dim> known = graph.knownValue(node.input(i));
         if (known != null && known.stream().allMatch(Dim::isKnown)) {
