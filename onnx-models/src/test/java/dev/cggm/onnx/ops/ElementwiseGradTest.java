@@ -59,7 +59,12 @@ class ElementwiseGradTest {
                         dims(1, 3), new long[] {1, 3}),
                 // two different symbols: which side broadcasts is only known at run time
                 new Operands("symbols [n,3]+[batch,3], n=1", new Dim[] {Dim.sym("n"), Dim.of(3)}, new long[] {1, 3},
-                        new Dim[] {BATCH, Dim.of(3)}, new long[] {4, 3})));
+                        new Dim[] {BATCH, Dim.of(3)}, new long[] {4, 3}),
+                // a symbol against a known extent: it may be that extent, or 1 (broadcast)
+                new Operands("symbol [batch,4]+[3,4], batch=1", new Dim[] {BATCH, Dim.of(4)}, new long[] {1, 4},
+                        dims(3, 4), new long[] {3, 4}),
+                new Operands("symbol [batch,4]+[3,4], batch=3", new Dim[] {BATCH, Dim.of(4)}, new long[] {3, 4},
+                        dims(3, 4), new long[] {3, 4})));
         Random rng = new Random(42);
         for (int i = 0; i < 6; i++) {
             cases.add(randomPair(rng, i));
