@@ -74,6 +74,7 @@ final class OpHarness {
     private double rtol;
     private double atol;
     private boolean allowZeroGradient;
+    private boolean floatRepresentable;
     private int weights;
 
     OpHarness(DType dtype, long seed) {
@@ -111,6 +112,12 @@ final class OpHarness {
         return this;
     }
 
+    /** Draws only float-representable values, so a float and a double harness with one seed see the same inputs. */
+    OpHarness floatRepresentable() {
+        this.floatRepresentable = true;
+        return this;
+    }
+
     static Dim[] dims(long... sizes) {
         return Arrays.stream(sizes).mapToObj(Dim::of).toArray(Dim[]::new);
     }
@@ -123,6 +130,9 @@ final class OpHarness {
         double[] v = new double[(int) HostTensor.count(shape)];
         for (int i = 0; i < v.length; i++) {
             v[i] = s.sample(rng);
+            if (floatRepresentable) {
+                v[i] = (float) v[i];
+            }
         }
         return HostTensor.ofDoubles(t, v, shape);
     }
@@ -170,6 +180,38 @@ final class OpHarness {
             // a vacuous check (loss not depending on a param) would pass silently otherwise
             gc.lastAnalytic().forEach((w, g) -> assertTrue(Arrays.stream(g).anyMatch(x -> x != 0),
                     "gradient of '" + w + "' is identically zero"));
+        }
+    }
+
+    /** Builds the graph under test from a harness. */
+    @FunctionalInterface
+    interface Body {
+        Value[] build(OpHarness h) throws Exception;
+    }
+
+    /**
+     * For rules with a float-only path: builds {@code body} in double and in float on the same
+     * (float-representable) inputs, checks the double gradients against finite differences at
+     * double tolerance, then the float gradients against the double ones at float precision
+     * (1e-4 relative) — far tighter than finite differences taken in float could be.
+     */
+    static void checkFloatAgainstDouble(long seed, Body body) throws Exception {
+        OpHarness d = doubles(seed).floatRepresentable();
+        GradCheck gd = d.gradCheck(body.build(d));
+        assertEquals(List.of(), gd.checkAll(), "double: autodiff disagrees with finite differences");
+        OpHarness f = floats(seed).floatRepresentable();
+        Map<String, double[]> g32 = f.gradCheck(body.build(f)).analytic();
+        for (String w : d.wrt) {
+            double[] expected = gd.lastAnalytic().get(w);
+            double[] actual = g32.get(w);
+            assertTrue(Arrays.stream(expected).anyMatch(x -> x != 0), "gradient of '" + w + "' is identically zero");
+            for (int i = 0; i < expected.length; i++) {
+                double tol = 1e-5 + 1e-4 * Math.max(Math.abs(expected[i]), Math.abs(actual[i]));
+                if (Math.abs(expected[i] - actual[i]) > tol) {
+                    throw new AssertionError("float gradient of " + w + "[" + i + "] is " + actual[i]
+                            + ", double gradient " + expected[i]);
+                }
+            }
         }
     }
 
