@@ -67,7 +67,12 @@ final class SoftmaxCrossEntropyLossOp implements OpDefinition {
         Value depth = scores.dim(1).isKnown()
                 ? b.ints(scores.dim(1).size())
                 : b.gather(b.shape(scores), b.ints(1), 0);
-        Value oneHot = b.oneHot(labels, depth, b.constant(Tensors.of("", t, new long[] {2}, new double[] {0, 1})), -1);
+        // ONNX Runtime's OneHot has float but no double kernel: build it in float (0 and 1 are exact) and cast
+        Value oneHot = b.oneHot(labels, depth,
+                b.constant(Tensors.of("", DType.FLOAT, new long[] {2}, new double[] {0, 1})), -1);
+        if (t != DType.FLOAT) {
+            oneHot = b.cast(oneHot, t);
+        }
         Value residual = b.sub(b.exp(ctx.output(1)), oneHot);
 
         // per-sample weights (null means all ones)
