@@ -68,6 +68,17 @@ class LossGradTest {
                 h -> sce(h, reduction, weights, ignore));
     }
 
+    /** With the class count symbolic, the one-hot depth is read from the scores' shape at run time. */
+    @Test
+    void softmaxCrossEntropyWithSymbolicClassCount() throws Exception {
+        OpHarness h = OpHarness.doubles(59);
+        Value scores = h.param("scores", h.random(uniform(-2, 2), N, C), BATCH, Dim.sym("classes"));
+        Value labels = h.data("labels", HostTensor.of(LABELS_WITH_IGNORED, N), BATCH);
+        Value weights = h.data("weights", h.random(uniform(0.2, 2), C), Dim.sym("classes"));
+        h.check(h.b.op1("SoftmaxCrossEntropyLoss", List.of(scores, labels, weights),
+                Attr.s("reduction", "mean"), Attr.i("ignore_index", -100)));
+    }
+
     /** The builder's helper, as the models call it, inside a small classifier. */
     @Test
     void builderSoftmaxCrossEntropyOfALinearLayer() throws Exception {

@@ -38,6 +38,10 @@ class MatMulGemmGradTest {
                 Arguments.of("2-D weight, symbolic inner dim", new long[] {2, 3, 4},
                         new Dim[] {Dim.of(2), Dim.of(3), Dim.sym("k")}, new long[] {4, 5},
                         new Dim[] {Dim.sym("k"), Dim.of(5)}),
+                // different symbols on the two batch axes: who broadcasts is only known at run time
+                Arguments.of("symbolic batch on both sides, n=1", new long[] {1, 3, 4},
+                        new Dim[] {Dim.sym("n"), Dim.of(3), Dim.of(4)}, new long[] {2, 4, 5},
+                        new Dim[] {BATCH, Dim.of(4), Dim.of(5)}),
                 Arguments.of("symbolic rows", new long[] {5, 4}, new Dim[] {BATCH, Dim.of(4)}, new long[] {4, 3}, null),
                 Arguments.of("1-D left [4]x[4,3]", new long[] {4}, null, new long[] {4, 3}, null),
                 Arguments.of("1-D left [4]x[2,4,3]", new long[] {4}, null, new long[] {2, 4, 3}, null),

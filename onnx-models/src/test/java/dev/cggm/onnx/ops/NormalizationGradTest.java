@@ -86,6 +86,18 @@ class NormalizationGradTest {
         OpHarness.checkFloatAgainstDouble(401, h -> layerNorm(h, 1, false, true));
     }
 
+    /** A symbolic normalised axis: the rule's means count elements at run time. */
+    @Test
+    void layerNormOverASymbolicAxis() throws Exception {
+        OpHarness.checkFloatAgainstDouble(403, h -> {
+            Dim k = Dim.sym("k");
+            Value x = h.param("x", h.random(uniform(-2, 2), 3, 5), Dim.of(3), k);
+            Value scale = h.param("scale", h.random(uniform(0.5, 1.5), 5), k);
+            Value bias = h.param("bias", h.random(OpHarness.STANDARD, 5), k);
+            return new Value[] {h.b.layerNorm(x, scale, bias, -1, 1e-5)};
+        });
+    }
+
     /** A larger epsilon matters for small-variance rows: the rule must use the node's epsilon. */
     @Test
     void layerNormWithLargeEpsilonAndSmallVariance() throws Exception {
