@@ -1,6 +1,8 @@
 package dev.cggm.onnx.ops;
 
+import dev.cggm.onnx.graph.Attr;
 import dev.cggm.onnx.graph.Dim;
+import dev.cggm.onnx.graph.GraphException;
 import dev.cggm.onnx.graph.Value;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -14,6 +16,8 @@ import java.util.List;
 import java.util.stream.Stream;
 
 import static dev.cggm.onnx.ops.OpHarness.uniform;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Finite-difference checks of Softmax, LogSoftmax and LayerNormalization. */
 class NormalizationGradTest {
@@ -96,6 +100,22 @@ class NormalizationGradTest {
             Value bias = h.param("bias", h.random(OpHarness.STANDARD, 5), k);
             return new Value[] {h.b.layerNorm(x, scale, bias, -1, 1e-5)};
         });
+    }
+
+    /**
+     * The optional Mean and InvStdDev outputs have no gradient rule: a loss reading them must
+     * fail clearly rather than silently drop their contribution.
+     */
+    @Test
+    void gradientThroughLayerNormStatisticsIsAClearError() throws Exception {
+        for (int output : new int[] {1, 2}) {
+            OpHarness h = OpHarness.floats(404);
+            Value x = h.param("x", 2, 5);
+            Value scale = h.param("scale", 5);
+            List<Value> outs = h.b.op("LayerNormalization", List.of(x, scale), 3, Attr.i("axis", -1));
+            var e = assertThrows(GraphException.class, () -> h.gradCheck(outs.get(0), outs.get(output)).trainingGraph());
+            assertTrue(e.getMessage().contains("LayerNormalization"), e.getMessage());
+        }
     }
 
     /** A larger epsilon matters for small-variance rows: the rule must use the node's epsilon. */
