@@ -75,6 +75,18 @@ class ShapeOpsGradTest {
         h.check(h.b.reshape(x, target));
     }
 
+    /** A target computed in the graph: Sub(1, 2) is -1 (infer), not a copied axis. */
+    @Test
+    void reshapeToAComputedTarget() throws Exception {
+        OpHarness h = OpHarness.doubles(15);
+        Value x = h.param("x", h.random(OpHarness.STANDARD, 2, 3, 4), BATCH, Dim.of(3), Dim.of(4));
+        GraphBuilder b = h.b;
+        Value minusOne = b.sub(b.ints(1), b.ints(2));
+        Value rows = b.gather(b.shape(x), b.ints(0), 0);
+        Value y = b.reshape(x, b.concat(0, rows, minusOne));
+        h.check(y, b.reshape(x, b.concat(0, rows, b.ints(2), minusOne)));
+    }
+
     @ParameterizedTest(name = "Flatten axis={0}")
     @ValueSource(ints = {0, 1, 2, 3, -1, -2})
     void flatten(int axis) throws Exception {
