@@ -162,6 +162,42 @@ class ElementwiseGradTest {
                         new Dim[][] {{BATCH, Dim.of(4)}, {Dim.of(4)}, {BATCH, Dim.of(1)}}));
     }
 
+    /** Seeded random operand shapes for the n-ary ops: Sum of 3 operands, Where's (cond, a, b). */
+    static Stream<Arguments> randomTriples() {
+        Random rng = new Random(43);
+        List<Arguments> cases = new ArrayList<>();
+        for (int i = 0; i < 6; i++) {
+            int rank = 1 + rng.nextInt(4);
+            long[] out = new long[rank];
+            for (int d = 0; d < rank; d++) {
+                out[d] = 2 + rng.nextInt(3);
+            }
+            cases.add(Arguments.of(i, operand(rng, out), operand(rng, out), operand(rng, out)));
+        }
+        return cases.stream();
+    }
+
+    @ParameterizedTest(name = "Sum random #{0} {1}+{2}+{3}")
+    @MethodSource("randomTriples")
+    void sumRandomShapes(int i, long[] s0, long[] s1, long[] s2) throws Exception {
+        OpHarness h = OpHarness.doubles(500 + i);
+        h.check(h.b.op1("Sum", List.of(h.param("t0", s0), h.param("t1", s1), h.param("t2", s2))));
+    }
+
+    @ParameterizedTest(name = "Where random #{0} cond={1} a={2} b={3}")
+    @MethodSource("randomTriples")
+    void whereRandomShapes(int i, long[] cond, long[] a, long[] b) throws Exception {
+        OpHarness h = OpHarness.doubles(600 + i);
+        boolean[] mask = new boolean[(int) HostTensor.count(cond)];
+        for (int k = 0; k < mask.length; k++) {
+            mask[k] = h.rng.nextBoolean();
+        }
+        Value c = h.data("cond", HostTensor.of(mask, cond));
+        // a constant-true or -false condition would leave one side with a zero gradient
+        h.allowZeroGradient();
+        h.check(h.b.where(c, h.param("a", a), h.param("b", b)));
+    }
+
     @ParameterizedTest(name = "Sum {0}")
     @MethodSource("sumCases")
     void sum(String name, long[][] shapes, Dim[][] declared) throws Exception {

@@ -1,6 +1,7 @@
 package dev.cggm.onnx.ops;
 
 import dev.cggm.onnx.graph.Attr;
+import dev.cggm.onnx.graph.DType;
 import dev.cggm.onnx.graph.Dim;
 import dev.cggm.onnx.graph.GraphException;
 import dev.cggm.onnx.graph.Value;
@@ -77,6 +78,16 @@ class LossGradTest {
         Value weights = h.data("weights", h.random(uniform(0.2, 2), C), Dim.sym("classes"));
         h.check(h.b.op1("SoftmaxCrossEntropyLoss", List.of(scores, labels, weights),
                 Attr.s("reduction", "mean"), Attr.i("ignore_index", -100)));
+    }
+
+    @Test
+    void softmaxCrossEntropyWithInt32Labels() throws Exception {
+        OpHarness h = OpHarness.doubles(58);
+        Value scores = h.param("scores", h.random(uniform(-2, 2), N, C), BATCH, Dim.of(C));
+        Value labels = h.b.cast(h.data("labels", HostTensor.of(LABELS_WITH_IGNORED, N), BATCH), DType.INT32);
+        Value weights = h.data("weights", h.random(uniform(0.2, 2), C));
+        h.check(h.b.op1("SoftmaxCrossEntropyLoss", List.of(scores, labels, weights),
+                Attr.s("reduction", "sum"), Attr.i("ignore_index", -100)));
     }
 
     /** The builder's helper, as the models call it, inside a small classifier. */
