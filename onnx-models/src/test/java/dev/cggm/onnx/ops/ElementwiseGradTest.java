@@ -130,15 +130,16 @@ class ElementwiseGradTest {
     @ParameterizedTest
     @ValueSource(strings = {"Add", "Sub", "Mul", "Div", "Pow"})
     void binaryWithOneOperandNotDifferentiated(String op) throws Exception {
-        OpHarness h = OpHarness.doubles(7);
-        Value a = h.param("a", uniform(0.5, 1.5), 2, 3);
-        Value b = h.data("b", h.random(awayFromZero(0.5, 1.5), 3));
-        Value first = h.b.op1(op, List.of(a, b));
-        OpHarness h2 = OpHarness.doubles(8);
-        Value a2 = h2.data("a", h2.random(uniform(0.5, 1.5), 2, 1));
-        Value b2 = h2.param("b", awayFromZero(0.5, 1.5), 2, 3);
-        h.check(first);
-        h2.check(h2.b.op1(op, List.of(a2, b2)));
+        // only the left operand is a parameter
+        OpHarness left = OpHarness.doubles(7);
+        Value a = left.param("a", uniform(0.5, 1.5), 2, 3);
+        Value b = left.data("b", left.random(awayFromZero(0.5, 1.5), 3));
+        left.check(left.b.op1(op, List.of(a, b)));
+        // only the right operand is a parameter
+        OpHarness right = OpHarness.doubles(8);
+        Value a2 = right.data("a", right.random(uniform(0.5, 1.5), 2, 1));
+        Value b2 = right.param("b", awayFromZero(0.5, 1.5), 2, 3);
+        right.check(right.b.op1(op, List.of(a2, b2)));
     }
 
     @Test
