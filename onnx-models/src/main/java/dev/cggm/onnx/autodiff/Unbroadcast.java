@@ -10,8 +10,8 @@ import java.util.List;
 
 /**
  * Sums a gradient over the axes along which an operand was broadcast, so it gets the operand's
- * shape back. Decided from the static shapes where they settle it (always, for our model
- * builders); otherwise computed at run time from the two shapes.
+ * shape back. Decided from the static shapes where they settle it (known extents, or the same
+ * symbol on both sides); otherwise computed at run time from the two shapes.
  */
 public final class Unbroadcast {
     private Unbroadcast() {
@@ -39,9 +39,8 @@ public final class Unbroadcast {
                 }
                 continue;
             }
-            if (gd.isKnown() && gd.size() != 1) {
-                continue; // a symbol broadcast against a known size equals it
-            }
+            // a symbol against another extent: equal to it, or 1 and broadcast — only the run
+            // time knows (type inference keeps the known extent either way)
             return dynamic(b, grad, operand);
         }
         if (axes.isEmpty()) {

@@ -55,6 +55,7 @@ public final class InferenceContext {
         }
         TensorProto c = graph.constant(node.input(i));
         if (c != null) {
+            // a floating constant (e.g. a scalar factor) holds no integers
             return Tensors.dtype(c).isFloating() ? null : Tensors.toLongs(c);
         }
         List<Dim> known = graph.knownValue(node.input(i));

@@ -41,6 +41,9 @@ final class LayerNormalizationOp implements OpDefinition {
 
     @Override
     public void backward(BackwardContext ctx) {
+        if (ctx.outputGrad(1) != null || ctx.outputGrad(2) != null) {
+            throw ctx.error("a gradient through the Mean or InvStdDev output is not supported");
+        }
         Value dy = ctx.outputGrad(0);
         if (dy == null) {
             return;

@@ -20,13 +20,11 @@ final class ReduceSumOp extends Reduction {
 
     @Override
     long[] axes(BackwardContext ctx) {
-        if (!ctx.hasInput(1)) {
-            return new long[0];
-        }
-        long[] axes = ctx.constantInts(1);
+        long[] axes = ctx.hasInput(1) ? ctx.constantInts(1) : new long[0];
         if (axes == null) {
             throw ctx.error("axes must be constant to differentiate");
         }
+        // absent axes count as empty: with noop_with_empty_axes the op is the identity
         boolean noop = ctx.node().attrInt("noop_with_empty_axes", 0) != 0;
         return axes.length == 0 && noop ? null : axes;
     }

@@ -14,7 +14,9 @@ final class SubOp extends Broadcasting {
 
     @Override
     public List<TensorType> inferTypes(InferenceContext ctx) {
-        propagateKnown(ctx, (a, b) -> a.isKnown() && b.isKnown() ? Dim.of(Math.max(0, a.size() - b.size())) : Dim.unknown());
+        // a negative difference (e.g. a -1 for Reshape) is not a dimension: unknown, not clamped to 0
+        propagateKnown(ctx, (a, b) -> a.isKnown() && b.isKnown() && a.size() >= b.size()
+                ? Dim.of(a.size() - b.size()) : Dim.unknown());
         return super.inferTypes(ctx);
     }
 

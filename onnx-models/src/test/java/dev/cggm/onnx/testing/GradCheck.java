@@ -11,6 +11,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.function.UnaryOperator;
 
 /**
  * Finite-difference checks of autodiff gradients, run on ONNX Runtime: the analytic gradient
@@ -27,6 +28,8 @@ public final class GradCheck {
     private double rtol = 1e-5;
     private double atol = 1e-7;
     private Graph training;
+    private UnaryOperator<Graph> trainingTransform = UnaryOperator.identity();
+    private Map<String, double[]> lastAnalytic;
 
     public GradCheck(Graph forward, String loss, Map<String, HostTensor> inputs, List<String> wrt) {
         this.forward = forward;
@@ -55,6 +58,23 @@ public final class GradCheck {
         return this;
     }
 
+    /**
+     * Rewrites the differentiated graph before it is run. Meant for meta-tests that deliberately
+     * corrupt a gradient to show the check notices.
+     */
+    public GradCheck trainingTransform(UnaryOperator<Graph> transform) {
+        this.trainingTransform = transform;
+        return this;
+    }
+
+    /** The training graph the analytic gradients come from. */
+    public Graph trainingGraph() {
+        if (training != null) {
+            return training;
+        }
+        return trainingTransform.apply(Autodiff.differentiate(forward, List.of(loss), wrt));
+    }
+
     /** One disagreement between analytic and numeric gradient. */
     public record Mismatch(String param, int index, double analytic, double numeric) {
         @Override
@@ -65,8 +85,7 @@ public final class GradCheck {
 
     /** The analytic gradients, by parameter name. */
     public Map<String, double[]> analytic() throws Exception {
-        Graph differentiated = training != null ? training : Autodiff.differentiate(forward, List.of(loss), wrt);
-        try (OrtModel m = OrtModel.load(OnnxModels.toBytes(differentiated))) {
+        try (OrtModel m = OrtModel.load(OnnxModels.toBytes(trainingGraph()))) {
             String[] names = wrt.stream().map(w -> Autodiff.GRAD_PREFIX + w).toArray(String[]::new);
             Map<String, HostTensor> out = m.run(inputs, names);
             Map<String, double[]> grads = new LinkedHashMap<>();
@@ -93,8 +112,14 @@ public final class GradCheck {
         return check(new Random(seed), perParam);
     }
 
+    /** The analytic gradients of the last {@link #checkAll}/{@link #checkSample} (null before). */
+    public Map<String, double[]> lastAnalytic() {
+        return lastAnalytic;
+    }
+
     private List<Mismatch> check(Random rng, int perParam) throws Exception {
         Map<String, double[]> grads = analytic();
+        lastAnalytic = grads;
         List<Mismatch> bad = new ArrayList<>();
         try (OrtModel m = OrtModel.load(OnnxModels.toBytes(forward))) {
             for (String w : wrt) {
@@ -106,12 +131,15 @@ public final class GradCheck {
                     int i = rng == null ? k : rng.nextInt(n);
                     double keep = values[i];
                     double h = eps * Math.max(1.0, Math.abs(keep));
-                    values[i] = keep + h;
+                    // the step actually taken: a float parameter rounds keep ± h
+                    double plus = representable(original, keep + h);
+                    double minus = representable(original, keep - h);
+                    values[i] = plus;
                     double up = lossAt(m, w, original, values);
-                    values[i] = keep - h;
+                    values[i] = minus;
                     double down = lossAt(m, w, original, values);
                     values[i] = keep;
-                    double numeric = (up - down) / (2 * h);
+                    double numeric = (up - down) / (plus - minus);
                     double analytic = grads.get(w)[i];
                     if (Math.abs(analytic - numeric) > atol + rtol * Math.max(Math.abs(analytic), Math.abs(numeric))) {
                         bad.add(new Mismatch(w, i, analytic, numeric));
@@ -175,6 +203,10 @@ public final class GradCheck {
             moved.put(w, HostTensor.ofDoubles(t.dtype(), x, t.shape()));
         }
         return m.run(moved, loss).get(loss).item();
+    }
+
+    private static double representable(HostTensor like, double v) {
+        return like.dtype() == dev.cggm.onnx.graph.DType.FLOAT ? (double) (float) v : v;
     }
 
     private double lossAt(OrtModel m, String w, HostTensor original, double[] values) throws Exception {
