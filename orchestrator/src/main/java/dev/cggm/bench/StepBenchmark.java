@@ -27,9 +27,14 @@ public final class StepBenchmark {
     /** Median and minimum times of both models, in milliseconds. */
     public record Result(int batch, int parameters, long parameterValues, int trainingNodes, int evalNodes,
                          double trainMedianMs, double trainMinMs, double evalMedianMs, double evalMinMs,
-                         int iterations) {
+                         int iterations, int masks, long maskElements, double maskSamplingMs) {
         public double ratio() {
             return trainMedianMs / evalMedianMs;
+        }
+
+        /** Ratio counting the JVM's dropout-mask sampling as part of the step. */
+        public double ratioWithMasks() {
+            return (trainMedianMs + maskSamplingMs) / evalMedianMs;
         }
 
         public String format(String preset) {
@@ -37,9 +42,10 @@ public final class StepBenchmark {
                     "bench step: preset %s, batch %d, %d parameters (%,d values), %d iterations after warm-up%n"
                             + "  training step (forward+backward): median %8.1f ms  (min %.1f)  [%d nodes]%n"
                             + "  eval forward                    : median %8.1f ms  (min %.1f)  [%d nodes]%n"
-                            + "  ratio train/eval                : %.2f",
+                            + "  dropout masks (JVM sampling)    : median %8.1f ms  (%d masks, %,d elements)%n"
+                            + "  ratio train/eval                : %.2f  (%.2f counting mask sampling)",
                     preset, batch, parameters, parameterValues, iterations, trainMedianMs, trainMinMs, trainingNodes,
-                    evalMedianMs, evalMinMs, evalNodes, ratio());
+                    evalMedianMs, evalMinMs, evalNodes, maskSamplingMs, masks, maskElements, ratio(), ratioWithMasks());
         }
     }
 
@@ -77,11 +83,48 @@ public final class StepBenchmark {
                     evalSession.endProfiling();
                 }
             }
+            double[] maskMs = timeMaskSampling(manifest, batch, iterations, warmup);
+            long maskElements = 0;
+            for (var spec : manifest.inputs()) {
+                if ("dropout_mask".equals(spec.role())) {
+                    maskElements += data.get(spec.name()).size();
+                }
+            }
             return new Result(batch, graphs.parameters().size(), values, graphs.training().nodes().size(),
-                    graphs.eval().nodes().size(), median(train), min(train), median(eval), min(eval), iterations);
+                    graphs.eval().nodes().size(), median(train), min(train), median(eval), min(eval), iterations,
+                    graphs.dropoutMasks().size(), maskElements, median(maskMs));
         } finally {
             feed.values().forEach(OnnxTensor::close);
         }
+    }
+
+    /** Time to draw every dropout mask of one step into reusable direct buffers, as the trainer does. */
+    private static double[] timeMaskSampling(dev.cggm.onnx.artifacts.ArtifactManifest manifest, int batch,
+                                             int iterations, int warmup) {
+        var sampler = new dev.cggm.onnx.runtime.MaskSampler(1);
+        java.util.List<java.nio.ByteBuffer> buffers = new java.util.ArrayList<>();
+        java.util.List<Double> rates = new java.util.ArrayList<>();
+        for (var spec : manifest.inputs()) {
+            if ("dropout_mask".equals(spec.role())) {
+                long n = batch;
+                for (Object d : spec.shape()) {
+                    n *= d instanceof Number num ? num.longValue() : 1;
+                }
+                buffers.add(java.nio.ByteBuffer.allocateDirect((int) n));
+                rates.add(spec.rate());
+            }
+        }
+        double[] ms = new double[iterations];
+        for (int it = -warmup; it < iterations; it++) {
+            long t0 = System.nanoTime();
+            for (int k = 0; k < buffers.size(); k++) {
+                sampler.fill(buffers.get(k), buffers.get(k).capacity(), rates.get(k), it, k);
+            }
+            if (it >= 0) {
+                ms[it] = (System.nanoTime() - t0) / 1e6;
+            }
+        }
+        return ms;
     }
 
     private static OrtSession session(OrtEnvironment env, dev.cggm.onnx.graph.Graph g, OrtSession.SessionOptions base,

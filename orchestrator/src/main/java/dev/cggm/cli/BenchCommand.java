@@ -34,7 +34,8 @@ final class BenchCommand implements Runnable {
         @Option(names = "--iterations", defaultValue = "5", description = "Timed runs of each model (default: ${DEFAULT-VALUE}).")
         int iterations;
 
-        @Option(names = "--warmup", defaultValue = "2", description = "Untimed runs first (default: ${DEFAULT-VALUE}).")
+        @Option(names = "--warmup", defaultValue = "4",
+                description = "Untimed runs first; ONNX Runtime's memory arena settles after a few (default: ${DEFAULT-VALUE}).")
         int warmup;
 
         @Option(names = "--no-dropout", description = "Time the training model without dropout.")

@@ -69,8 +69,12 @@ public final class ModelScope {
      * saved (no exact resume, no parity checks with dropout on) and is single-threaded.
      */
     public Value dropout(Value x, double ratio) {
-        Masked m = dropoutUnscaled(x, ratio);
-        return m.scale() == 1.0 ? m.value() : b.scale(m.value(), m.scale());
+        if (!dropout || ratio <= 0) {
+            return x;
+        }
+        // x · (mask·s): the scaled float mask is made once and reused by the backward Mul
+        Value keep = b.scale(b.cast(declareMask(x, ratio), x.dtype()), 1.0 / (1.0 - ratio));
+        return b.mul(x, keep);
     }
 
     /** A masked value and the scale 1/(1−p) still to apply (folded into a later, smaller tensor by the caller). */
@@ -82,9 +86,14 @@ public final class ModelScope {
         if (!dropout || ratio <= 0) {
             return new Masked(x, 1.0);
         }
+        // Mul by the cast mask rather than Where: ONNX Runtime's Where is ~3x slower on large tensors
+        return new Masked(b.mul(x, b.cast(declareMask(x, ratio), x.dtype())), 1.0 / (1.0 - ratio));
+    }
+
+    private Value declareMask(Value x, double ratio) {
         Value mask = b.input(b.uniqueName("dropout_mask"), x.type().withDtype(DType.BOOL));
         masks.add(new DropoutMask(mask.name(), mask.type(), ratio));
-        return new Masked(b.where(mask, x, b.scalarLike(0, x)), 1.0 / (1.0 - ratio));
+        return mask;
     }
 
     /** Dropout masks declared so far, in order. */

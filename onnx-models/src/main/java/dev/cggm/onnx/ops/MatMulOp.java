@@ -83,6 +83,10 @@ final class MatMulOp implements OpDefinition {
             if (w2.rank() == 2 && x2.rank() > 2) {
                 // one GEMM over the flattened batch axes of x and dy
                 dw = b.gemm(flattenBatch(b, x2), flattenBatch(b, dy2), null, 1.0, 0.0, true, false);
+            } else if (matrixSize(x2) > matrixSize(dy2)) {
+                // (dyᵀ·x)ᵀ: transposing the smaller operands is cheaper than a transposed large one
+                // (attention's dV = Pᵀ·dY with P of L×L is ~2x faster this way in ONNX Runtime)
+                dw = transposeLast2(b, b.matMul(transposeLast2(b, dy2), x2));
             } else {
                 dw = b.matMul(transposeLast2(b, x2), dy2);
             }
@@ -92,6 +96,13 @@ final class MatMulOp implements OpDefinition {
                 ctx.addBroadcastGrad(1, dw);
             }
         }
+    }
+
+    /** Elements of the trailing matrix (0 when unknown, so the default form is kept). */
+    private static long matrixSize(Value v) {
+        Dim r = v.dim(-2);
+        Dim c = v.dim(-1);
+        return r.isKnown() && c.isKnown() ? r.size() * c.size() : 0;
     }
 
     /** [..., n] to [prod(...), n]. */

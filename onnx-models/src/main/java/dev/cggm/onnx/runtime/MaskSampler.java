@@ -1,6 +1,7 @@
 package dev.cggm.onnx.runtime;
 
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.util.SplittableRandom;
 import java.util.stream.IntStream;
 
@@ -26,24 +27,38 @@ public final class MaskSampler {
         if (rate < 0 || rate >= 1) {
             throw new IllegalArgumentException("dropout rate must be in [0, 1), got " + rate);
         }
+        if (out.capacity() < n) {
+            throw new IllegalArgumentException("mask buffer holds " + out.capacity() + " bytes, needs " + n);
+        }
         int threshold = (int) Math.round(rate * 65536);
+        ByteBuffer le = out.duplicate().order(ByteOrder.LITTLE_ENDIAN);
         int chunks = (n + CHUNK - 1) / CHUNK;
         IntStream range = IntStream.range(0, chunks);
         (chunks > 4 ? range.parallel() : range).forEach(c -> {
             int start = c * CHUNK;
-            int len = Math.min(CHUNK, n - start);
-            byte[] bytes = new byte[len];
+            int end = Math.min(n, start + CHUNK);
             SplittableRandom rng = new SplittableRandom(mix(seed, step, site, c));
-            int i = 0;
-            while (i < len) {
-                long r = rng.nextLong();
-                for (int k = 0; k < 4 && i < len; k++, i++) {
-                    int u = (int) (r >>> (16 * k)) & 0xffff;
-                    bytes[i] = (byte) (u >= threshold ? 1 : 0);
+            int i = start;
+            for (; i + 8 <= end; i += 8) {
+                le.putLong(i, keepBytes(rng.nextLong(), threshold) | keepBytes(rng.nextLong(), threshold) << 32);
+            }
+            if (i < end) {
+                long word = keepBytes(rng.nextLong(), threshold) | keepBytes(rng.nextLong(), threshold) << 32;
+                for (; i < end; i++, word >>>= 8) {
+                    le.put(i, (byte) (word & 1));
                 }
             }
-            out.put(start, bytes);
         });
+    }
+
+    /** Four keep-bytes (0 or 1, little-endian in the low 32 bits) from the four 16-bit lanes of {@code r}. */
+    private static long keepBytes(long r, int threshold) {
+        long word = 0;
+        for (int k = 0; k < 4; k++) {
+            int u = (int) (r >>> (16 * k)) & 0xffff;
+            word |= (long) (((u - threshold) >>> 31) ^ 1) << (8 * k); // 1 when u >= threshold, branch-free
+        }
+        return word;
     }
 
     /** A new mask as a host tensor (tests and small models). */
