@@ -175,6 +175,76 @@ public final class SafeTensors {
         }
     }
 
+    /** Reads every tensor (F32, F64, I64, BOOL) as host tensors. */
+    public static Map<String, HostTensor> readTensors(Path file) throws IOException {
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+            ByteBuffer lenBuf = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
+            readFully(ch, lenBuf, file);
+            long headerLen = lenBuf.flip().getLong();
+            if (headerLen <= 0 || headerLen > 100_000_000 || headerLen + 8 > ch.size()) {
+                throw new IOException(file + " is not a safetensors file (header length " + headerLen + ")");
+            }
+            ByteBuffer headerBuf = ByteBuffer.allocate((int) headerLen);
+            readFully(ch, headerBuf, file);
+            JsonNode header = JSON.readTree(new String(headerBuf.array(), StandardCharsets.UTF_8));
+            long dataStart = 8 + headerLen;
+            Map<String, HostTensor> out = new LinkedHashMap<>();
+            for (Iterator<Map.Entry<String, JsonNode>> it = header.fields(); it.hasNext(); ) {
+                Map.Entry<String, JsonNode> f = it.next();
+                if (f.getKey().equals("__metadata__")) {
+                    continue;
+                }
+                JsonNode t = f.getValue();
+                long[] shape = new long[t.path("shape").size()];
+                for (int i = 0; i < shape.length; i++) {
+                    shape[i] = t.path("shape").get(i).asLong();
+                }
+                int n = (int) HostTensor.count(shape);
+                long begin = t.path("data_offsets").get(0).asLong();
+                long end = t.path("data_offsets").get(1).asLong();
+                String dtype = t.path("dtype").asText();
+                int width = switch (dtype) {
+                    case "F32" -> 4;
+                    case "F64", "I64" -> 8;
+                    case "BOOL" -> 1;
+                    default -> throw new IOException(file + ": tensor '" + f.getKey() + "' has unsupported dtype " + dtype);
+                };
+                if (end - begin != (long) width * n || dataStart + end > ch.size()) {
+                    throw new IOException(file + ": tensor '" + f.getKey() + "' has inconsistent offsets");
+                }
+                ByteBuffer data = ByteBuffer.allocate((int) (end - begin)).order(ByteOrder.LITTLE_ENDIAN);
+                ch.position(dataStart + begin);
+                readFully(ch, data, file);
+                data.flip();
+                out.put(f.getKey(), switch (dtype) {
+                    case "F32" -> {
+                        float[] v = new float[n];
+                        data.asFloatBuffer().get(v);
+                        yield HostTensor.of(v, shape);
+                    }
+                    case "F64" -> {
+                        double[] v = new double[n];
+                        data.asDoubleBuffer().get(v);
+                        yield HostTensor.of(v, shape);
+                    }
+                    case "I64" -> {
+                        long[] v = new long[n];
+                        data.asLongBuffer().get(v);
+                        yield HostTensor.of(v, shape);
+                    }
+                    default -> {
+                        boolean[] v = new boolean[n];
+                        for (int i = 0; i < n; i++) {
+                            v[i] = data.get(i) != 0;
+                        }
+                        yield HostTensor.of(v, shape);
+                    }
+                });
+            }
+            return out;
+        }
+    }
+
     /** The {@code __metadata__} map of a safetensors file (empty if none). */
     public static Map<String, String> readMetadata(Path file) throws IOException {
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {

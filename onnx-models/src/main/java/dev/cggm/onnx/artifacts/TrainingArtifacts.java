@@ -92,6 +92,26 @@ public final class TrainingArtifacts {
         return manifest;
     }
 
+    /**
+     * Writes an inference model (classifiers removed) with the given parameter values baked in —
+     * how a trained model is exported.
+     */
+    public static void writeInferenceModel(CggmModelConfig cfg, Map<String, SafeTensors.Entry> values, Path file)
+            throws IOException {
+        CggmModel.Built inf = CggmModel.build(cfg, CggmModel.Variant.INFERENCE, DType.FLOAT, false, 0);
+        Map<String, TensorProto> bound = new LinkedHashMap<>();
+        for (ParameterSpec p : inf.parameters()) {
+            SafeTensors.Entry v = values.get(p.name());
+            if (v == null) {
+                throw new IOException("cannot export: no value for parameter '" + p.name() + "'");
+            }
+            bound.put(p.name(), Tensors.floats(p.name(), v.shape(), v.data()));
+        }
+        Graph g = inf.graph();
+        g.bindInputs(bound);
+        OnnxModels.save(g, file);
+    }
+
     /** Writes parameter values (declaration order) as a safetensors checkpoint. */
     public static void writeCheckpoint(Path file, List<ParameterSpec> params, Map<String, String> metadata) throws IOException {
         Map<String, SafeTensors.Entry> tensors = new LinkedHashMap<>();

@@ -1,0 +1,91 @@
+package dev.cggm.train;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.cggm.train.run.Json;
+import org.knowm.xchart.BitmapEncoder;
+import org.knowm.xchart.XYChart;
+import org.knowm.xchart.XYChartBuilder;
+import org.knowm.xchart.style.markers.SeriesMarkers;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A PNG of a run: each modality's classifier accuracy (training batches, smoothed, and
+ * validation per epoch) and its gradient coefficient over the steps.
+ */
+public final class TrainingPlot {
+    private static final int SMOOTH = 25;
+
+    private TrainingPlot() {
+    }
+
+    public static void write(Path steps, Path epochs, Path png, String title) throws IOException {
+        Map<String, List<double[]>> acc = new LinkedHashMap<>();
+        Map<String, List<double[]>> coeff = new LinkedHashMap<>();
+        for (String line : Files.readAllLines(steps, StandardCharsets.UTF_8)) {
+            JsonNode r = Json.LINES.readTree(line);
+            double step = r.path("step").asDouble();
+            r.fieldNames().forEachRemaining(k -> {
+                if (k.startsWith("cls_acc/")) {
+                    acc.computeIfAbsent(k.substring(8), x -> new ArrayList<>()).add(new double[] {step, r.get(k).asDouble()});
+                } else if (k.startsWith("coeff/")) {
+                    coeff.computeIfAbsent(k.substring(6), x -> new ArrayList<>()).add(new double[] {step, r.get(k).asDouble()});
+                }
+            });
+        }
+        Map<String, List<double[]>> valAcc = new LinkedHashMap<>();
+        for (String line : Files.readAllLines(epochs, StandardCharsets.UTF_8)) {
+            JsonNode r = Json.LINES.readTree(line);
+            double step = r.path("step").asDouble();
+            r.fieldNames().forEachRemaining(k -> {
+                if (k.startsWith("val_cls_acc/")) {
+                    valAcc.computeIfAbsent(k.substring(12), x -> new ArrayList<>()).add(new double[] {step, r.get(k).asDouble()});
+                }
+            });
+        }
+        XYChart accChart = new XYChartBuilder().width(900).height(380)
+                .title(title + ": per-modality classifier accuracy").xAxisTitle("step").yAxisTitle("accuracy").build();
+        acc.forEach((m, pts) -> addSeries(accChart, m + " (train, smoothed)", smooth(pts), false));
+        valAcc.forEach((m, pts) -> addSeries(accChart, m + " (validation)", pts, true));
+        XYChart coeffChart = new XYChartBuilder().width(900).height(380)
+                .title(title + ": gradient coefficient per modality").xAxisTitle("step").yAxisTitle("coefficient").build();
+        coeff.forEach((m, pts) -> addSeries(coeffChart, m + " (smoothed)", smooth(pts), false));
+        for (XYChart c : List.of(accChart, coeffChart)) {
+            if (c.getSeriesMap().isEmpty()) {
+                addSeries(c, "no data", List.of(new double[] {0, 0}), true);
+            }
+        }
+        BitmapEncoder.saveBitmap(List.of(accChart, coeffChart), 2, 1, png.toString().replaceAll("\\.png$", ""),
+                BitmapEncoder.BitmapFormat.PNG);
+    }
+
+    private static void addSeries(XYChart chart, String name, List<double[]> pts, boolean markers) {
+        double[] x = pts.stream().mapToDouble(p -> p[0]).toArray();
+        double[] y = pts.stream().mapToDouble(p -> p[1]).toArray();
+        var s = chart.addSeries(name, x, y);
+        s.setMarker(markers ? SeriesMarkers.CIRCLE : SeriesMarkers.NONE);
+    }
+
+    /** Trailing moving average (coefficients and batch accuracies are noisy step to step). */
+    private static List<double[]> smooth(List<double[]> pts) {
+        List<double[]> out = new ArrayList<>();
+        double sum = 0;
+        for (int i = 0; i < pts.size(); i++) {
+            double v = Double.isFinite(pts.get(i)[1]) ? pts.get(i)[1] : 0;
+            sum += v;
+            if (i >= SMOOTH) {
+                double old = pts.get(i - SMOOTH)[1];
+                sum -= Double.isFinite(old) ? old : 0;
+            }
+            out.add(new double[] {pts.get(i)[0], sum / Math.min(i + 1, SMOOTH)});
+        }
+        return out;
+    }
+}
