@@ -11,7 +11,7 @@ import java.util.concurrent.Callable;
 /** {@code cggm bench …}: benchmarks that print ratios measured in the same run. */
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = "Benchmarks; each prints the figures and their ratio, measured in one run.",
-        subcommands = {BenchCommand.Step.class})
+        subcommands = {BenchCommand.Step.class, BenchCommand.Train.class})
 final class BenchCommand implements Runnable {
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
@@ -59,6 +59,39 @@ final class BenchCommand implements Runnable {
             var cfg = ArtifactsCommand.configure(Presets.get(preset), inputs, null);
             StepBenchmark.Result r = StepBenchmark.run(cfg, batch, iterations, warmup, !noDropout, threads, profile);
             System.out.println(r.format(preset));
+            return 0;
+        }
+    }
+
+    @Command(name = "train", mixinStandardHelpOptions = true,
+            description = "Time whole training steps of joint training and of CGGM on identical batches of a preset, "
+                    + "and — with python3-torch installed — the PyTorch reference CGGM step on the same batches and "
+                    + "dropout masks; print the medians and their ratios.")
+    static final class Train implements Callable<Integer> {
+        @Option(names = "--preset", defaultValue = "food101", description = "Model preset (default: ${DEFAULT-VALUE}).")
+        String preset;
+
+        @Option(names = "--batch", defaultValue = "32", description = "Batch size (default: ${DEFAULT-VALUE}).")
+        int batch;
+
+        @Option(names = "--steps", defaultValue = "5", description = "Timed steps per method (default: ${DEFAULT-VALUE}).")
+        int steps;
+
+        @Option(names = "--warmup", defaultValue = "3", description = "Untimed steps first (default: ${DEFAULT-VALUE}).")
+        int warmup;
+
+        @Option(names = "--threads", defaultValue = "0", description = "Threads for both frameworks (0 = all cores).")
+        int threads;
+
+        @Option(names = "--no-torch", description = "Skip the PyTorch reference.")
+        boolean noTorch;
+
+        @Override
+        public Integer call() throws Exception {
+            if (batch <= 0 || steps <= 0 || warmup < 0) {
+                throw new IllegalArgumentException("--batch and --steps must be > 0, --warmup >= 0");
+            }
+            System.out.println(dev.cggm.bench.TrainBenchmark.run(preset, batch, steps, warmup, threads, !noTorch).format());
             return 0;
         }
     }

@@ -2,11 +2,8 @@ package dev.cggm.train;
 
 import dev.cggm.onnx.artifacts.ArtifactManifest;
 import dev.cggm.onnx.artifacts.SafeTensors;
-import dev.cggm.onnx.runtime.HostTensor;
-import dev.cggm.onnx.runtime.MaskSampler;
-import dev.cggm.onnx.testing.PythonTorch;
-import dev.cggm.train.data.FeatureSplit;
-import dev.cggm.train.data.ModalityShape;
+import dev.cggm.bench.ReferenceBatches;
+import dev.cggm.onnx.reference.PyTorchReference;
 import dev.cggm.train.modulation.CggmOptions;
 import dev.cggm.train.run.Json;
 import org.junit.jupiter.api.Assumptions;
@@ -14,10 +11,8 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
-import java.nio.FloatBuffer;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -36,7 +31,7 @@ class ReferenceStepParityTest {
     @CsvSource({"sgd, false, 1e-5", "sgd, true, 1e-5", "adamw, true, 2e-4"})
     void cggmStepsMatchThePyTorchReference(String optimizer, boolean dropout, double tolerance, @TempDir Path tmp)
             throws Exception {
-        Assumptions.assumeTrue(PythonTorch.available(), PythonTorch.MISSING);
+        Assumptions.assumeTrue(PyTorchReference.available(), PyTorchReference.MISSING);
         var data = SyntheticFeatures.classification(3, 64, 16, 16, 2);
         TrainConfig base = Recipes.defaults("tiny", "in-memory", "cggm");
         TrainConfig cfg = new TrainConfig(base.features(), "tiny", "cggm", 1.3, 0.2, CggmOptions.Direction.WEIGHTS,
@@ -59,43 +54,13 @@ class ReferenceStepParityTest {
         }
 
         // the same batches and masks, for PyTorch
-        ArtifactManifest manifest = ArtifactManifest.read(runDir.resolve("artifacts"));
-        FeatureSplit train = data.train();
-        int[] order = Trainer.dataOrder(cfg.seed(), 0, train.size());
-        MaskSampler sampler = new MaskSampler(cfg.seed());
-        Map<String, HostTensor> dump = new LinkedHashMap<>();
-        dump.put("steps", HostTensor.of(new long[] {STEPS}, 1));
-        for (int s = 0; s < STEPS; s++) {
-            int[] rows = java.util.Arrays.copyOfRange(order, s * cfg.batchSize(), (s + 1) * cfg.batchSize());
-            for (ModalityShape m : data.modalities()) {
-                FloatBuffer buf = FloatBuffer.allocate(rows.length * m.valuesPerSample());
-                train.gather(m.name(), rows, buf);
-                dump.put("step" + s + "/" + m.name(), HostTensor.of(buf.array(), rows.length, m.seqLen(), m.dim()));
-            }
-            long[] labels = new long[rows.length];
-            for (int i = 0; i < rows.length; i++) {
-                labels[i] = train.classLabel(rows[i]);
-            }
-            dump.put("step" + s + "/label", HostTensor.of(labels, rows.length));
-            int site = 0;
-            for (ArtifactManifest.TensorSpec spec : manifest.inputs()) {
-                if ("dropout_mask".equals(spec.role())) {
-                    long[] shape = new long[spec.shape().size()];
-                    shape[0] = rows.length;
-                    for (int d = 1; d < shape.length; d++) {
-                        shape[d] = ((Number) spec.shape().get(d)).longValue();
-                    }
-                    dump.put("step" + s + "/mask/" + site, sampler.sample(shape, spec.rate(), s, site));
-                    site++;
-                }
-            }
-        }
         Path stepsFile = tmp.resolve("steps.safetensors");
-        SafeTensors.writeTensors(stepsFile, dump, Map.of());
+        ReferenceBatches.write(stepsFile, data, ArtifactManifest.read(runDir.resolve("artifacts")), cfg.seed(),
+                cfg.batchSize(), STEPS);
         Path configFile = tmp.resolve("config.json");
         Json.writeAtomically(configFile, cfg);
         Path out = tmp.resolve("torch.safetensors");
-        PythonTorch.run(Path.of("src/test/python/cggm_reference_steps.py").toAbsolutePath(), configFile.toString(),
+        PyTorchReference.run(PyTorchReference.script("cggm_reference_steps.py"), configFile.toString(),
                 runDir.resolve("artifacts").toString(), stepsFile.toString(), out.toString());
         Map<String, SafeTensors.Entry> torch = SafeTensors.read(out);
 

@@ -8,7 +8,7 @@ import dev.cggm.onnx.models.CggmModelConfig;
 import dev.cggm.onnx.models.Presets;
 import dev.cggm.onnx.runtime.HostTensor;
 import dev.cggm.onnx.runtime.OrtModel;
-import dev.cggm.onnx.testing.PythonTorch;
+import dev.cggm.onnx.reference.PyTorchReference;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -40,7 +40,7 @@ class TorchParityTest {
             "iemocap, false, 2",
     })
     void trainingStepMatchesPyTorch(String preset, boolean dropout, int batch, @TempDir Path tmp) throws Exception {
-        Assumptions.assumeTrue(PythonTorch.available(), PythonTorch.MISSING);
+        Assumptions.assumeTrue(PyTorchReference.available(), PyTorchReference.MISSING);
         CggmModelConfig cfg = Presets.get(preset);
         Path dir = tmp.resolve("artifacts");
         ArtifactManifest manifest = TrainingArtifacts.write(dir, preset, cfg, 11, dropout);
@@ -55,7 +55,7 @@ class TorchParityTest {
         Path inputFile = tmp.resolve("inputs.safetensors");
         SafeTensors.writeTensors(inputFile, inputs, Map.of());
         Path torchOut = tmp.resolve("torch.safetensors");
-        PythonTorch.run(PythonTorch.scripts().resolve("parity_step.py"), dir.toString(), inputFile.toString(),
+        PyTorchReference.run(PyTorchReference.script("parity_step.py"), dir.toString(), inputFile.toString(),
                 torchOut.toString());
         Map<String, SafeTensors.Entry> expected = SafeTensors.read(torchOut);
 

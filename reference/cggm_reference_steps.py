@@ -1,23 +1,24 @@
 """A few CGGM training steps in PyTorch, done the way the official code does them.
 
-usage: cggm_reference_steps.py RUN_CONFIG.json ARTIFACT_DIR STEPS.safetensors OUT.safetensors
+usage: cggm_reference_steps.py RUN_CONFIG.json ARTIFACT_DIR STEPS.safetensors OUT.safetensors [THREADS]
 
 Per step (see shared/design/cggm-reference.md): forward; task loss (+ λ·L_gm of the previous
 step); backward; classifiers on the detached encoder outputs, their loss backward; batch
 accuracies give coefficients; cosines of the out-layer weights give the new L_gm (kept
 differentiable with respect to the fusion out-layer weight through a clone); encoder gradients
 × coeff·ρ; classifier optimizer step; gradient-norm clipping; model optimizer step.
-Writes the final parameters and per-step losses and coefficients.
+Writes the final parameters and per-step losses, coefficients and times (ms).
 """
 import json
 import os
 import sys
+import time
 
 import torch
 import torch.nn.functional as F
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, os.path.join(HERE, "..", "..", "..", "..", "onnx-models", "src", "test", "python"))
+sys.path.insert(0, HERE)
 import cggm_reference as ref  # noqa: E402
 
 
@@ -35,8 +36,8 @@ def make_optimizer(name, params, lr, weight_decay, momentum):
     return torch.optim.SGD(params, lr=lr, momentum=momentum, weight_decay=weight_decay)
 
 
-def main(config_path, artifact_dir, steps_path, out_path):
-    torch.set_num_threads(1)
+def main(config_path, artifact_dir, steps_path, out_path, threads="1"):
+    torch.set_num_threads(int(threads))
     run = json.load(open(config_path))
     manifest = json.load(open(os.path.join(artifact_dir, "artifacts.json")))
     cfg = manifest["model"]
@@ -57,6 +58,7 @@ def main(config_path, artifact_dir, steps_path, out_path):
     stats = {}
     n_steps = int(data["steps"].item())
     for t in range(n_steps):
+        started = time.perf_counter()
         xs = [data["step%d/%s" % (t, m)] for m in mods]
         y = data["step%d/label" % t]
         if cfg["task"] == "regression":
@@ -91,6 +93,7 @@ def main(config_path, artifact_dir, steps_path, out_path):
         cls_opt.step()
         torch.nn.utils.clip_grad_norm_(model.parameters(), run["clip"])
         opt.step()
+        stats["step%d/ms" % t] = torch.tensor([(time.perf_counter() - started) * 1000])
 
     result = dict(stats)
     for name, p in list(model.named_parameters()) + list(classifiers.named_parameters()):
@@ -99,4 +102,4 @@ def main(config_path, artifact_dir, steps_path, out_path):
 
 
 if __name__ == "__main__":
-    main(*sys.argv[1:5])
+    main(*sys.argv[1:6])

@@ -1,0 +1,193 @@
+package dev.cggm.bench;
+
+import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtSession;
+import dev.cggm.onnx.artifacts.ArtifactManifest;
+import dev.cggm.onnx.artifacts.SafeTensors;
+import dev.cggm.onnx.models.CggmModelConfig;
+import dev.cggm.onnx.models.Modality;
+import dev.cggm.onnx.models.Presets;
+import dev.cggm.onnx.models.Task;
+import dev.cggm.onnx.reference.PyTorchReference;
+import dev.cggm.train.Recipes;
+import dev.cggm.train.TrainConfig;
+import dev.cggm.train.TrainControl;
+import dev.cggm.train.TrainListener;
+import dev.cggm.train.Trainer;
+import dev.cggm.train.data.InMemoryFeatureData;
+import dev.cggm.train.data.ModalityShape;
+import dev.cggm.train.run.Json;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.function.Supplier;
+import java.util.stream.Stream;
+
+/**
+ * Whole training steps of our trainer (batch assembly, dropout masks, the ONNX Runtime run,
+ * modulation, both optimizers) with joint training and with CGGM on identical random batches of
+ * a preset, and — where PyTorch is installed — the reference CGGM step in PyTorch on the very
+ * same batches and masks. Step times are medians after warm-up.
+ */
+public final class TrainBenchmark {
+    private TrainBenchmark() {
+    }
+
+    /** Median step times in ms; {@code torchMs} is NaN when the reference could not run ({@code torchNote} says why). */
+    public record Result(String preset, int batch, int steps, int threads, double jointMs, double cggmMs, double torchMs,
+                         String torchNote) {
+        public String format() {
+            StringBuilder s = new StringBuilder(String.format(
+                    "bench train: preset %s, batch %d, median of %d steps after warm-up, threads: %s%n"
+                            + "  joint training step           : %9.1f ms%n"
+                            + "  CGGM training step            : %9.1f ms%n"
+                            + "  ratio CGGM/joint              : %9.3f%n",
+                    preset, batch, steps, threads > 0 ? Integer.toString(threads) : "all cores", jointMs, cggmMs, cggmMs / jointMs));
+            if (Double.isNaN(torchMs)) {
+                s.append("  PyTorch reference CGGM step   : not measured (").append(torchNote).append(")");
+            } else {
+                s.append(String.format("  PyTorch reference CGGM step   : %9.1f ms  (%s)%n", torchMs, torchNote));
+                s.append(String.format("  ratio ours/PyTorch (CGGM)     : %9.3f", cggmMs / torchMs));
+            }
+            return s.toString();
+        }
+    }
+
+    public static Result run(String preset, int batch, int steps, int warmup, int threads, boolean withTorch)
+            throws IOException, OrtException, InterruptedException {
+        CggmModelConfig model = Presets.get(preset);
+        int total = warmup + steps;
+        InMemoryFeatureData data = randomData(model, batch * total, batch, 7);
+        Path tmp = Files.createTempDirectory("cggm-bench-train");
+        try {
+            double joint = median(timeSteps(preset, data, "none", batch, total, warmup, threads, tmp.resolve("joint")));
+            Path cggmRun = tmp.resolve("cggm");
+            TrainConfig cggmCfg = config(preset, "cggm", batch, threads);
+            double cggm = median(timeSteps(preset, data, "cggm", batch, total, warmup, threads, cggmRun));
+            double torch = Double.NaN;
+            String note;
+            if (!withTorch) {
+                note = "--no-torch";
+            } else if (!PyTorchReference.available()) {
+                note = PyTorchReference.MISSING;
+            } else {
+                Path steps_ = tmp.resolve("steps.safetensors");
+                ReferenceBatches.write(steps_, data, ArtifactManifest.read(cggmRun.resolve("artifacts")), cggmCfg.seed(),
+                        batch, total);
+                Path cfgFile = tmp.resolve("config.json");
+                Json.writeAtomically(cfgFile, cggmCfg);
+                Path out = tmp.resolve("torch.safetensors");
+                int torchThreads = threads > 0 ? threads : Runtime.getRuntime().availableProcessors();
+                PyTorchReference.run(PyTorchReference.script("cggm_reference_steps.py"), cfgFile.toString(),
+                        cggmRun.resolve("artifacts").toString(), steps_.toString(), out.toString(),
+                        Integer.toString(torchThreads));
+                Map<String, SafeTensors.Entry> r = SafeTensors.read(out);
+                double[] ms = new double[steps];
+                for (int t = warmup; t < total; t++) {
+                    ms[t - warmup] = r.get("step" + t + "/ms").data()[0];
+                }
+                torch = median(ms);
+                note = "same batches and dropout masks, " + torchThreads + " thread(s)";
+            }
+            return new Result(preset, batch, steps, threads, joint, cggm, torch, note);
+        } finally {
+            deleteTree(tmp);
+        }
+    }
+
+    private static TrainConfig config(String preset, String modulation, int batch, int threads) {
+        TrainConfig b = Recipes.defaults(preset, "random", modulation);
+        return new TrainConfig(b.features(), preset, modulation, b.rho(), b.lambda(), b.direction(), b.coefficients(), 1,
+                batch, b.seed(), b.optimizer(), b.lr(), b.weightDecay(), b.momentum(), b.classifierLr(),
+                b.classifierWeightDecay(), b.clip(), b.scheduler(), b.patience(), b.factor(), b.warmupEpochs(), b.minLr(),
+                b.stepSize(), b.gamma(), true, "cpu", threads, 0, b.selectBy());
+    }
+
+    /** Runs {@code total} steps and returns the times of those after the warm-up. */
+    private static double[] timeSteps(String preset, InMemoryFeatureData data, String modulation, int batch, int total,
+                                      int warmup, int threads, Path runDir) throws IOException, OrtException {
+        List<Double> times = new ArrayList<>();
+        TrainControl control = new TrainControl();
+        TrainListener listener = new TrainListener() {
+            @Override
+            public void onStep(Map<String, Object> record, long stepsPerEpoch) {
+                times.add(((Number) record.get("time_ms")).doubleValue());
+                if (times.size() == total) {
+                    control.requestPause();
+                }
+            }
+        };
+        Supplier<OrtSession.SessionOptions> options = () -> {
+            try {
+                OrtSession.SessionOptions o = new OrtSession.SessionOptions();
+                o.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
+                if (threads > 0) {
+                    o.setIntraOpNumThreads(threads);
+                }
+                return o;
+            } catch (OrtException e) {
+                throw new IllegalStateException(e);
+            }
+        };
+        try (Trainer t = Trainer.start(config(preset, modulation, batch, threads), runDir, data, options, listener, control)) {
+            t.run();
+        }
+        return times.subList(warmup, total).stream().mapToDouble(Double::doubleValue).toArray();
+    }
+
+    /** Gaussian features of the preset's shapes with random labels (or targets). */
+    static InMemoryFeatureData randomData(CggmModelConfig model, int trainRows, int evalRows, long seed) {
+        Random rng = new Random(seed);
+        List<ModalityShape> shapes = model.modalities().stream()
+                .map((Modality m) -> new ModalityShape(m.name(), m.seqLen(), m.inputDim())).toList();
+        List<String> names = new ArrayList<>();
+        for (int c = 0; c < model.outputDim(); c++) {
+            names.add("class" + c);
+        }
+        return new InMemoryFeatureData(model.task(), model.task() == Task.CLASSIFICATION ? model.outputDim() : 1,
+                model.task() == Task.CLASSIFICATION ? names : List.of(), shapes,
+                split("train", trainRows, shapes, model, rng), split("validation", evalRows, shapes, model, rng),
+                split("test", evalRows, shapes, model, rng));
+    }
+
+    private static InMemoryFeatureData.Split split(String name, int n, List<ModalityShape> shapes, CggmModelConfig model,
+                                                   Random rng) {
+        Map<String, float[]> features = new LinkedHashMap<>();
+        for (ModalityShape m : shapes) {
+            float[] f = new float[n * m.valuesPerSample()];
+            for (int i = 0; i < f.length; i++) {
+                f[i] = (float) rng.nextGaussian();
+            }
+            features.put(m.name(), f);
+        }
+        long[] labels = new long[n];
+        float[] targets = new float[n];
+        for (int i = 0; i < n; i++) {
+            labels[i] = rng.nextInt(model.outputDim());
+            targets[i] = (float) (3 * Math.tanh(rng.nextGaussian()));
+        }
+        return new InMemoryFeatureData.Split(name, shapes, features, labels, targets, InMemoryFeatureData.ids(name, n));
+    }
+
+    private static double median(double[] v) {
+        double[] s = v.clone();
+        Arrays.sort(s);
+        return s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+    }
+
+    private static void deleteTree(Path p) throws IOException {
+        try (Stream<Path> walk = Files.walk(p)) {
+            for (Path q : walk.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(q);
+            }
+        }
+    }
+}

@@ -1,0 +1,98 @@
+package dev.cggm.train;
+
+import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtSession;
+import dev.cggm.onnx.artifacts.SafeTensors;
+import dev.cggm.train.data.InMemoryFeatureData;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Supplier;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+/** Same seed, same results; a paused and resumed run ends exactly where an uninterrupted one does. */
+class DeterminismAndResumeTest {
+    static final InMemoryFeatureData DATA = SyntheticFeatures.classification(3, 100, 30, 30, 3);
+
+    static TrainConfig config(String modulation) {
+        TrainConfig b = Recipes.defaults("tiny", "in-memory", modulation);
+        return new TrainConfig(b.features(), "tiny", modulation, 1.3, 0.1, b.direction(), b.coefficients(), 3, 16, 21,
+                "adamw", 2e-3, 6e-3, 0.9, 1e-3, 3e-3, 0.8, "plateau", 1, 0.5, 0, 0, 10, 0.1, true, "cpu", 2, 3, "metric");
+    }
+
+    static Supplier<OrtSession.SessionOptions> threads(int n) {
+        return () -> {
+            try {
+                OrtSession.SessionOptions o = new OrtSession.SessionOptions();
+                o.setIntraOpNumThreads(n);
+                o.setDeterministicCompute(true);
+                return o;
+            } catch (OrtException e) {
+                throw new IllegalStateException(e);
+            }
+        };
+    }
+
+    static TrainResult train(TrainConfig cfg, Path dir) throws Exception {
+        try (Trainer t = Trainer.start(cfg, dir, DATA, threads(cfg.threads()), TrainListener.NONE, new TrainControl())) {
+            return t.run();
+        }
+    }
+
+    /** Metric lines without wall-clock fields. */
+    static List<String> metrics(Path file) throws Exception {
+        return Files.readAllLines(file).stream()
+                .map(l -> l.replaceAll("\"(time_ms|elapsed_s)\":[0-9.eE+-]+,?", "")).toList();
+    }
+
+    static void assertSameParameters(Map<String, SafeTensors.Entry> a, Map<String, SafeTensors.Entry> b) {
+        assertEquals(a.keySet(), b.keySet());
+        for (String k : a.keySet()) {
+            assertArrayEquals(a.get(k).data(), b.get(k).data(), k);
+        }
+    }
+
+    @Test
+    void sameSeedGivesIdenticalMetricsAndWeights(@TempDir Path tmp) throws Exception {
+        TrainConfig cfg = config("cggm");
+        train(cfg, tmp.resolve("a"));
+        train(cfg, tmp.resolve("b"));
+        assertEquals(metrics(tmp.resolve("a/metrics/steps.jsonl")), metrics(tmp.resolve("b/metrics/steps.jsonl")));
+        assertEquals(metrics(tmp.resolve("a/metrics/epochs.jsonl")), metrics(tmp.resolve("b/metrics/epochs.jsonl")));
+        assertSameParameters(SafeTensors.read(tmp.resolve("a/best/parameters.safetensors")),
+                SafeTensors.read(tmp.resolve("b/best/parameters.safetensors")));
+    }
+
+    @Test
+    void pausedAndResumedRunEndsWithTheSameWeights(@TempDir Path tmp) throws Exception {
+        TrainConfig cfg = config("cggm");
+        train(cfg, tmp.resolve("straight"));
+
+        TrainControl control = new TrainControl();
+        TrainListener pauseMidEpoch = new TrainListener() {
+            @Override
+            public void onStep(Map<String, Object> record, long stepsPerEpoch) {
+                if (((Number) record.get("step")).longValue() == stepsPerEpoch + 2) { // inside epoch 2, not on a checkpoint step
+                    control.requestPause();
+                }
+            }
+        };
+        Path resumed = tmp.resolve("resumed");
+        try (Trainer t = Trainer.start(cfg, resumed, DATA, threads(2), pauseMidEpoch, control)) {
+            assertEquals("paused", t.run().status());
+        }
+        try (Trainer t = Trainer.resume(resumed, DATA, threads(2), TrainListener.NONE, new TrainControl())) {
+            assertEquals("succeeded", t.run().status());
+        }
+        assertSameParameters(new Trainer.Inspector(tmp.resolve("straight")).latestParameters(),
+                new Trainer.Inspector(resumed).latestParameters());
+        assertEquals(metrics(tmp.resolve("straight/metrics/steps.jsonl")), metrics(resumed.resolve("metrics/steps.jsonl")));
+        assertEquals(metrics(tmp.resolve("straight/metrics/epochs.jsonl")), metrics(resumed.resolve("metrics/epochs.jsonl")));
+    }
+}
