@@ -47,6 +47,21 @@ public final class ImagePreprocessor {
         int[] px = ((DataBufferInt) rgb.getRaster().getDataBuffer()).getData();
         int oh = cfg.height();
         int ow = cfg.width();
+        float scale = (float) cfg.rescaleFactor();
+        float[] mean = cfg.mean();
+        float[] std = cfg.std();
+        if (w == ow && h == oh) {               // already the input size: resampling is the identity
+            int plane = ow * oh;
+            for (int c = 0; c < 3; c++) {
+                float a = scale / std[c];
+                float b = -mean[c] / std[c];
+                int shift = 16 - 8 * c;
+                for (int i = 0; i < plane; i++) {
+                    out[c * plane + i] = ((px[i] >>> shift) & 0xFF) * a + b;
+                }
+            }
+            return;
+        }
         float[][] planes = new float[3][w * h];
         for (int i = 0; i < px.length; i++) {
             int p = px[i];
@@ -56,8 +71,6 @@ public final class ImagePreprocessor {
         }
         Filter fx = Filter.of(w, ow);
         Filter fy = Filter.of(h, oh);
-        float[] mean = cfg.mean();
-        float[] std = cfg.std();
         float[] tmp = new float[ow * h];
         float[] res = new float[ow * oh];
         for (int c = 0; c < 3; c++) {
@@ -68,7 +81,6 @@ public final class ImagePreprocessor {
             for (int x = 0; x < ow; x++) {          // vertical pass: [h, ow] → [oh, ow]
                 fy.apply(tmp, x, ow, res, x, ow);
             }
-            float scale = (float) cfg.rescaleFactor();
             int base = c * ow * oh;
             for (int i = 0; i < res.length; i++) {
                 out[base + i] = (res[i] * scale - mean[c]) / std[c];

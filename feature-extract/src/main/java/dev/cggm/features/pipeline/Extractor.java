@@ -88,7 +88,7 @@ public final class Extractor {
     private ExtractionResult run() throws IOException, OrtException {
         long t0 = System.nanoTime();
         StoreManifest existing = existingStore();
-        DeviceSessions devices = new DeviceSessions(o.device(), o.threads());
+        DeviceSessions devices = new DeviceSessions(o.device(), o.threads()).spinning(false);
         try (TextTokenizer tokenizer = TextTokenizer.load(o.text().tokenizer(), o.maxLength());
              TextEncoder text = TextEncoder.open(o.text(), tokenizer, devices);
              ImageEncoder image = ImageEncoder.open(o.image(), o.imagePreprocessing(), devices);

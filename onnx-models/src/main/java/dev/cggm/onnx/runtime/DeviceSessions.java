@@ -29,6 +29,7 @@ public final class DeviceSessions {
     private final int intraOpThreads;
     private final CudaProvider cuda;
     private final Consumer<String> report;
+    private volatile boolean spinning = true;
     private ExecutionDevice resolved;
 
     /**
@@ -48,6 +49,16 @@ public final class DeviceSessions {
         this.intraOpThreads = intraOpThreads;
         this.cuda = cuda;
         this.report = report;
+    }
+
+    /**
+     * Whether ONNX Runtime's intra-op threads busy-wait for work between runs (its default: on).
+     * Turn it off when other threads of the process need the same cores between session runs
+     * (e.g. feature extraction's decode workers); applies to sessions created afterwards.
+     */
+    public DeviceSessions spinning(boolean on) {
+        this.spinning = on;
+        return this;
     }
 
     /** The device asked for. */
@@ -155,6 +166,9 @@ public final class DeviceSessions {
             opts.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
             if (intraOpThreads > 0) {
                 opts.setIntraOpNumThreads(intraOpThreads);
+            }
+            if (!spinning) {
+                opts.addConfigEntry("session.intra_op.allow_spinning", "0");
             }
             return opts;
         } catch (OrtException | RuntimeException e) {
