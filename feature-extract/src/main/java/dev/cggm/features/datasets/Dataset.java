@@ -27,6 +27,9 @@ public interface Dataset {
     /** The files that list the samples (hashed into the store manifest to detect a changed dataset). */
     List<Path> indexFiles();
 
+    /** The file that lists a split's samples (named in messages about entries of that split). */
+    Path indexFile(String split);
+
     /** Streams a split's entries in order. */
     SampleStream open(String split) throws IOException;
 }

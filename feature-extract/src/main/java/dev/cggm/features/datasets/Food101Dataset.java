@@ -114,6 +114,12 @@ public final class Food101Dataset implements Dataset {
     }
 
     @Override
+    public Path indexFile(String split) {
+        size(split);
+        return root.resolve(split + ".json");
+    }
+
+    @Override
     public List<Path> indexFiles() {
         return sizes.keySet().stream().map(sp -> root.resolve(sp + ".json")).toList();
     }

@@ -155,6 +155,11 @@ public final class JsonlDataset implements Dataset {
     }
 
     @Override
+    public Path indexFile(String split) {
+        return manifest;
+    }
+
+    @Override
     public List<Path> indexFiles() {
         return List.of(manifest);
     }

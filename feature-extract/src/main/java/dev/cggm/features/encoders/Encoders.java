@@ -39,9 +39,7 @@ public final class Encoders {
     private static final Map<String, Bundled> TEXT = new LinkedHashMap<>();
     private static final Map<String, String> ALIASES = Map.of(
             "minilm", "all-minilm-l6-v2-q",
-            "all-minilm-l6-v2", "all-minilm-l6-v2-q",
             "bge-small", "bge-small-en-v1.5-q",
-            "bge-small-en-v1.5", "bge-small-en-v1.5-q",
             "vit-tiny", DEFAULT_IMAGE,
             "seeded-vit", DEFAULT_IMAGE);
 

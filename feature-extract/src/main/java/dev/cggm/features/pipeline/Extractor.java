@@ -110,17 +110,15 @@ public final class Extractor {
             Files.createDirectories(store);
             Schema schema = FeatureSchema.of(modalities, o.precision());
             BatchEncoder encoder = new BatchEncoder(text, image, textCol, imageCol, o.batchSize());
-            SamplePreparer preparer = new SamplePreparer(o.dataset().labelNames(), tokenizer,
-                    new ImagePreprocessor(image.preprocessing()), o.dataset().root());
             Map<String, ExtractionResult.SplitSummary> summaries = new LinkedHashMap<>();
             Map<String, StoreManifest.SplitInfo> splitInfos = new LinkedHashMap<>();
-            StoreManifest manifest = base;
             for (String split : splitsToRun()) {
+                SamplePreparer preparer = new SamplePreparer(o.dataset().labelNames(), tokenizer,
+                        new ImagePreprocessor(image.preprocessing()), o.dataset().indexFile(split));
                 SplitRun run = new SplitRun(split, schema, allocator, encoder, preparer, splitInfos, base);
                 summaries.put(split, run.execute());
             }
-            manifest = withStatus(base, splitInfos, StoreManifest.COMPLETE);
-            manifest.write(store);
+            withStatus(base, splitInfos, StoreManifest.COMPLETE).write(store);
             return new ExtractionResult(store, String.valueOf(devices.resolved()), summaries,
                     (System.nanoTime() - t0) / 1e9);
         }

@@ -22,37 +22,38 @@ final class SamplePreparer {
     private final TextTokenizer tokenizer;
     private final ImageDecoder decoder = new ImageDecoder();
     private final ImagePreprocessor preprocessor;
-    private final Path datasetFile;
+    private final Path indexFile;
 
-    SamplePreparer(List<String> labels, TextTokenizer tokenizer, ImagePreprocessor preprocessor, Path datasetFile) {
+    /** @param indexFile the file listing the samples (named in messages about an entry's fields) */
+    SamplePreparer(List<String> labels, TextTokenizer tokenizer, ImagePreprocessor preprocessor, Path indexFile) {
         this.labels = labels;
         for (int i = 0; i < labels.size(); i++) {
             labelIndex.put(labels.get(i), i);
         }
         this.tokenizer = tokenizer;
         this.preprocessor = preprocessor;
-        this.datasetFile = datasetFile;
+        this.indexFile = indexFile;
     }
 
     Prepared prepare(Sample s) {
         try {
             String id = s.displayId();
             if (s.problem() != null) {
-                throw new BadSampleException(id, datasetFile, s.problem());
+                throw new BadSampleException(id, indexFile, s.problem());
             }
             if (s.label() == null || s.label().isBlank()) {
-                throw new BadSampleException(id, datasetFile, "no label");
+                throw new BadSampleException(id, indexFile, "no label");
             }
             Integer label = labelIndex.get(s.label());
             if (label == null) {
-                throw new BadSampleException(id, datasetFile, "unknown label '" + s.label() + "' (" + labels.size()
+                throw new BadSampleException(id, indexFile, "unknown label '" + s.label() + "' (" + labels.size()
                         + " known labels, e.g. " + labels.subList(0, Math.min(3, labels.size())) + ")");
             }
             if (s.text() == null || s.text().isBlank()) {
-                throw new BadSampleException(id, datasetFile, "empty text");
+                throw new BadSampleException(id, indexFile, "empty text");
             }
             if (s.image() == null) {
-                throw new BadSampleException(id, datasetFile, "no image");
+                throw new BadSampleException(id, indexFile, "no image");
             }
             float[] pixels = preprocessor.toPixels(decoder.decode(id, s.image()));
             Tokens tokens = tokenizer.encode(s.text());

@@ -57,7 +57,7 @@ public final class SessionLoop {
 
     private static List<Prepared> prepare(Dataset ds, String split, int n, TextTokenizer tok, ImagePreprocessor pre,
                                           List<String> labels) throws IOException {
-        SamplePreparer preparer = new SamplePreparer(labels, tok, pre, ds.root());
+        SamplePreparer preparer = new SamplePreparer(labels, tok, pre, ds.indexFile(split));
         List<Prepared> out = new ArrayList<>(n);
         try (SampleStream s = ds.open(split)) {
             while (s.hasNext() && out.size() < n) {

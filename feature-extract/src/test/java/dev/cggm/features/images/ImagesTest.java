@@ -97,4 +97,25 @@ class ImagesTest {
         assertThrows(FeatureException.class, () -> PreprocessorConfig.parse("{\"do_center_crop\": true, \"size\": 4}", "t"));
         assertThrows(FeatureException.class, () -> PreprocessorConfig.parse("{\"size\": {}}", "t"));
     }
+
+    /**
+     * Files that trip up plain ImageIO in real photo collections. Made with Pillow (test
+     * resources/images): a CMYK JPEG with an Adobe marker (C=0, M=Y=100%, K=0, i.e. red), a
+     * progressive JPEG (green), a 16-bit greyscale PNG (value 32896 ≈ 128/255) and a palette PNG.
+     */
+    @Test
+    void decodesCmykProgressiveSixteenBitAndPaletteImages() throws Exception {
+        int red = decoder.decode("cmyk", resource("cmyk.jpg")).getRGB(10, 10);
+        assertTrue((red >> 16 & 255) > 200 && (red >> 8 & 255) < 80 && (red & 255) < 80, Integer.toHexString(red));
+        int green = decoder.decode("prog", resource("progressive.jpg")).getRGB(5, 5);
+        assertTrue((green >> 8 & 255) > 170 && (green >> 16 & 255) < 60, Integer.toHexString(green));
+        int grey = decoder.decode("g16", resource("grey16.png")).getRGB(3, 3) & 0xFFFFFF;
+        assertEquals(128 << 16 | 128 << 8 | 128, grey);
+        int blue = decoder.decode("pal", resource("palette.png")).getRGB(2, 2);
+        assertTrue((blue & 255) > 150, Integer.toHexString(blue));
+    }
+
+    private static Path resource(String name) throws Exception {
+        return Path.of(ImagesTest.class.getResource("/images/" + name).toURI());
+    }
 }
