@@ -70,6 +70,9 @@ final class BenchCommand implements Runnable {
         @Option(names = "--samples", defaultValue = "1024", description = "Samples timed both ways (default: ${DEFAULT-VALUE}).")
         int samples;
 
+        @Option(names = "--rounds", defaultValue = "3", description = "Alternating timed runs of each (median; default: ${DEFAULT-VALUE}).")
+        int rounds;
+
         @Option(names = "--sizes", defaultValue = "500,2000", split = ",", paramLabel = "SMALL,LARGE",
                 description = "Dataset sizes of the memory runs (default: ${DEFAULT-VALUE}).")
         int[] sizes;
@@ -91,11 +94,14 @@ final class BenchCommand implements Runnable {
 
         @Override
         public Integer call() throws Exception {
+            if (rounds <= 0) {
+                throw new IllegalArgumentException("--rounds must be > 0");
+            }
             if (samples <= 0 || sizes.length != 2 || sizes[0] <= 0 || sizes[1] <= sizes[0]) {
                 throw new IllegalArgumentException("--samples must be > 0 and --sizes two increasing sizes, e.g. 500,2000");
             }
             java.nio.file.Path dir = workDir != null ? workDir : java.nio.file.Files.createTempDirectory("cggm-bench-extract");
-            var settings = new dev.cggm.features.bench.ExtractBenchmark.Settings(samples, sizes[0], sizes[1], batch,
+            var settings = new dev.cggm.features.bench.ExtractBenchmark.Settings(samples, rounds, sizes[0], sizes[1], batch,
                     threads, workers != null ? workers : dev.cggm.features.pipeline.ExtractionOptions.defaultWorkers(),
                     childHeap, dir);
             System.out.println(dev.cggm.features.bench.ExtractBenchmark.run(settings).format());

@@ -37,8 +37,8 @@ import java.util.stream.Stream;
  */
 public final class ExtractBenchmark {
     /** Benchmark settings. */
-    public record Settings(int samples, int smallSize, int largeSize, int batchSize, int threads, int workers,
-                           String childHeap, Path workDir) {
+    public record Settings(int samples, int rounds, int smallSize, int largeSize, int batchSize, int threads,
+                           int workers, String childHeap, Path workDir) {
     }
 
     /** Memory of one pipeline run in its own JVM. */
@@ -56,7 +56,7 @@ public final class ExtractBenchmark {
         public String format() {
             return String.format(Locale.ROOT,
                     "bench extract: demo dataset, text %s (max length %d) + image %s, batch %d, ORT threads %s, "
-                            + "%d decode/tokenize workers, %d samples%n"
+                            + "%d decode/tokenize workers, %d samples, median of %d alternating runs each%n"
                             + "  full pipeline (read, decode, tokenize, sessions, Arrow, files): %8.1f samples/s%n"
                             + "  bare session loop (same sessions, inputs prepared in memory) : %8.1f samples/s%n"
                             + "  ratio pipeline time / bare time                               : %8.3f%n"
@@ -66,7 +66,7 @@ public final class ExtractBenchmark {
                             + "  RSS growth %.1f%% for %.1fx the samples",
                     Encoders.DEFAULT_TEXT, ExtractionOptions.DEFAULT_MAX_LENGTH, Encoders.DEFAULT_IMAGE,
                     settings.batchSize(), settings.threads() == 0 ? "all cores" : settings.threads(), settings.workers(),
-                    settings.samples(), pipelineSamplesPerSecond, bareSamplesPerSecond, ratio(), settings.childHeap(),
+                    settings.samples(), settings.rounds(), pipelineSamplesPerSecond, bareSamplesPerSecond, ratio(), settings.childHeap(),
                     small.samples(), small.peakRssKb() / 1024.0, small.peakHeapAfterGcKb() / 1024.0,
                     small.samplesPerSecond(), large.samples(), large.peakRssKb() / 1024.0,
                     large.peakHeapAfterGcKb() / 1024.0, large.samplesPerSecond(),
@@ -85,16 +85,29 @@ public final class ExtractBenchmark {
         DemoDataset.prepare(data, new DemoDataset.Spec(datasetSize, 0, 0, 7));
 
         ExtractionOptions opts = options(JsonlDataset.open(data), s.batchSize(), s.threads(), s.workers(), s.samples());
-        // warm up the JIT and page cache with a short run, then time the full pipeline
+        // warm up the JIT and page cache with a short run; then alternate the two measurements
+        // (this machine's speed drifts) and compare medians. Both start from freshly created
+        // sessions: no untimed warm-up on either side.
         timePipeline(s.workDir().resolve("warmup"), options(opts.dataset(), s.batchSize(), s.threads(), s.workers(),
                 Math.min(s.samples(), 2L * s.batchSize())));
-        double pipeline = timePipeline(s.workDir().resolve("store-throughput"), opts);
-        // both timings start from freshly created sessions (no untimed warm-up on either side)
-        double bare = SessionLoop.samplesPerSecond(opts, "train", s.samples(), 0);
+        double[] pipelineRuns = new double[s.rounds()];
+        double[] bareRuns = new double[s.rounds()];
+        for (int i = 0; i < s.rounds(); i++) {
+            pipelineRuns[i] = timePipeline(s.workDir().resolve("store-throughput"), opts);
+            bareRuns[i] = SessionLoop.samplesPerSecond(opts, "train", s.samples(), 0);
+        }
+        double pipeline = median(pipelineRuns);
+        double bare = median(bareRuns);
 
         Memory small = child(s, data, s.smallSize());
         Memory large = child(s, data, s.largeSize());
         return new Result(s, pipeline, bare, small, large);
+    }
+
+    private static double median(double[] v) {
+        double[] s = v.clone();
+        java.util.Arrays.sort(s);
+        return s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
     }
 
     static ExtractionOptions options(Dataset ds, int batch, int threads, int workers, long limit) {
