@@ -86,7 +86,8 @@ final class BenchCommand implements Runnable {
         @Option(names = "--workers", description = "Decode/tokenize threads (default: half the cores, at least 1).")
         Integer workers;
 
-        @Option(names = "--child-heap", defaultValue = "1g", description = "-Xmx of the memory-run JVMs (default: ${DEFAULT-VALUE}).")
+        @Option(names = "--child-heap", defaultValue = "512m",
+                description = "Fixed, pre-touched heap (-Xms = -Xmx) of the memory-run JVMs (default: ${DEFAULT-VALUE}).")
         String childHeap;
 
         @Option(names = "--work-dir", description = "Where the demo data and scratch stores go (default: a temp directory).")

@@ -60,10 +60,10 @@ public final class ImageEncoder implements AutoCloseable {
                     + OrtInterface.firstLine(e), e);
         }
         try {
-            TensorInfo in = OrtInterface.tensor(s.getInputInfo(), "image", model, INPUT, OnnxJavaType.FLOAT, 4, true,
+            TensorInfo in = OrtInterface.tensor(s.getInputInfo(), "image", model, INPUT, false, OnnxJavaType.FLOAT, 4, true,
                     INTERFACE);
             OrtInterface.noOtherInputs(s, "image", model, Set.of(INPUT), INTERFACE);
-            OrtInterface.tensor(s.getOutputInfo(), "output", model, OUTPUT, OnnxJavaType.FLOAT, 3, true, INTERFACE);
+            OrtInterface.tensor(s.getOutputInfo(), "image", model, OUTPUT, true, OnnxJavaType.FLOAT, 3, true, INTERFACE);
             long[] shape = in.getShape();
             if (shape[1] > 0 && shape[1] != 3) {
                 throw new EncoderInterfaceException("image encoder " + model + " does not match the interface "

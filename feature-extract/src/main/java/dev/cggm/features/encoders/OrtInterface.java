@@ -15,25 +15,29 @@ final class OrtInterface {
     private OrtInterface() {
     }
 
-    /** The declared tensor info of {@code name}, checked for element type and rank; null if absent and optional. */
-    static TensorInfo tensor(Map<String, NodeInfo> infos, String kind, String model, String name, OnnxJavaType type,
-                             int rank, boolean required, String expected) {
+    /**
+     * The declared tensor info of input or output {@code name}, checked for element type and rank;
+     * null when it is absent and optional.
+     *
+     * @param kind     {@code text} or {@code image} (for messages)
+     * @param isOutput whether {@code infos} are the model's outputs
+     */
+    static TensorInfo tensor(Map<String, NodeInfo> infos, String kind, String model, String name, boolean isOutput,
+                             OnnxJavaType type, int rank, boolean required, String expected) {
         NodeInfo n = infos.get(name);
+        String prefix = kind + " encoder " + model + " does not match the interface " + expected + ": ";
         if (n == null) {
             if (required) {
-                String what = kind.equals("output") ? "model" : kind + " encoder";
-                throw new EncoderInterfaceException(what + " " + model + " does not match the interface "
-                        + expected + ": it has no " + (kind.equals("output") ? "output" : "input") + " '" + name
-                        + "' (it has: " + infos.keySet() + ")");
+                throw new EncoderInterfaceException(prefix + "it has no " + (isOutput ? "output" : "input") + " '"
+                        + name + "' (its " + (isOutput ? "outputs" : "inputs") + ": " + infos.keySet() + ")");
             }
             return null;
         }
         if (n.getInfo() instanceof TensorInfo t && t.type == type && t.getShape().length == rank) {
             return t;
         }
-        String what = kind.equals("output") ? "model" : kind + " encoder";
-        throw new EncoderInterfaceException(what + " " + model + " does not match the interface " + expected
-                + ": '" + name + "' is " + n.getInfo() + ", expected a rank-" + rank + " " + type + " tensor");
+        throw new EncoderInterfaceException(prefix + "'" + name + "' is " + n.getInfo() + ", expected a rank-" + rank
+                + " " + type + " tensor");
     }
 
     /** Fails when the model declares inputs beyond {@code allowed}. */

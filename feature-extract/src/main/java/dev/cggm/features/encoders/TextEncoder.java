@@ -68,12 +68,12 @@ public final class TextEncoder implements AutoCloseable {
         }
         try {
             Map<String, NodeInfo> in = s.getInputInfo();
-            OrtInterface.tensor(in, "text", model, INPUT_IDS, OnnxJavaType.INT64, 2, true, INTERFACE);
-            OrtInterface.tensor(in, "text", model, ATTENTION_MASK, OnnxJavaType.INT64, 2, true, INTERFACE);
-            boolean types = OrtInterface.tensor(in, "text", model, TOKEN_TYPE_IDS, OnnxJavaType.INT64, 2, false,
+            OrtInterface.tensor(in, "text", model, INPUT_IDS, false, OnnxJavaType.INT64, 2, true, INTERFACE);
+            OrtInterface.tensor(in, "text", model, ATTENTION_MASK, false, OnnxJavaType.INT64, 2, true, INTERFACE);
+            boolean types = OrtInterface.tensor(in, "text", model, TOKEN_TYPE_IDS, false, OnnxJavaType.INT64, 2, false,
                     INTERFACE) != null;
             OrtInterface.noOtherInputs(s, "text", model, Set.of(INPUT_IDS, ATTENTION_MASK, TOKEN_TYPE_IDS), INTERFACE);
-            OrtInterface.tensor(s.getOutputInfo(), "output", model, OUTPUT, OnnxJavaType.FLOAT, 3, true, INTERFACE);
+            OrtInterface.tensor(s.getOutputInfo(), "text", model, OUTPUT, true, OnnxJavaType.FLOAT, 3, true, INTERFACE);
             int hidden = probe(s, model, tokenizer, types);
             return new TextEncoder(s, spec.name(), tokenizer.maxLength(), hidden, types);
         } catch (OrtException | RuntimeException e) {

@@ -107,6 +107,12 @@ public final class Extractor {
                 throw new FeatureException("feature store " + store + " was written with different settings ("
                         + differences(existing, base) + "); use another --out, or delete it to start over");
             }
+            if (existing != null && existing.execution() != null && existing.execution().batchSize() != o.batchSize()) {
+                // quantized encoders compute activation scales per batch: values depend on the batching
+                throw new FeatureException("feature store " + store + " was written with --batch-size "
+                        + existing.execution().batchSize() + "; resume with the same batch size (features of "
+                        + "quantized encoders depend on how samples are batched)");
+            }
             Files.createDirectories(store);
             Schema schema = FeatureSchema.of(modalities, o.precision());
             BatchEncoder encoder = new BatchEncoder(text, image, textCol, imageCol, o.batchSize());
