@@ -11,7 +11,7 @@ import java.util.concurrent.Callable;
 /** {@code cggm bench …}: benchmarks that print ratios measured in the same run. */
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = "Benchmarks; each prints the figures and their ratio, measured in one run.",
-        subcommands = {BenchCommand.Step.class, BenchCommand.Train.class})
+        subcommands = {BenchCommand.Step.class, BenchCommand.Train.class, BenchCommand.Extract.class})
 final class BenchCommand implements Runnable {
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
@@ -34,8 +34,7 @@ final class BenchCommand implements Runnable {
         @Option(names = "--iterations", defaultValue = "5", description = "Timed runs of each model (default: ${DEFAULT-VALUE}).")
         int iterations;
 
-        @Option(names = "--warmup", defaultValue = "4",
-                description = "Untimed runs first; ONNX Runtime's memory arena settles after a few (default: ${DEFAULT-VALUE}).")
+        @Option(names = "--warmup", defaultValue = "2", description = "Untimed runs first (default: ${DEFAULT-VALUE}).")
         int warmup;
 
         @Option(names = "--no-dropout", description = "Time the training model without dropout.")
@@ -59,6 +58,54 @@ final class BenchCommand implements Runnable {
             var cfg = ArtifactsCommand.configure(Presets.get(preset), inputs, null);
             StepBenchmark.Result r = StepBenchmark.run(cfg, batch, iterations, warmup, !noDropout, threads, profile);
             System.out.println(r.format(preset));
+            return 0;
+        }
+    }
+
+    @Command(name = "extract", mixinStandardHelpOptions = true,
+            description = "Feature extraction on the demo dataset with the default encoders: samples/s of the full "
+                    + "pipeline and of a bare loop of the same sessions on inputs prepared in memory, their ratio, "
+                    + "and peak memory of the pipeline at two dataset sizes (each in a fresh JVM).")
+    static final class Extract implements Callable<Integer> {
+        @Option(names = "--samples", defaultValue = "1024", description = "Samples timed both ways (default: ${DEFAULT-VALUE}).")
+        int samples;
+
+        @Option(names = "--rounds", defaultValue = "3", description = "Alternating timed runs of each (median; default: ${DEFAULT-VALUE}).")
+        int rounds;
+
+        @Option(names = "--sizes", defaultValue = "500,2000", split = ",", paramLabel = "SMALL,LARGE",
+                description = "Dataset sizes of the memory runs (default: ${DEFAULT-VALUE}).")
+        int[] sizes;
+
+        @Option(names = "--batch-size", defaultValue = "32", description = "Batch size (default: ${DEFAULT-VALUE}).")
+        int batch;
+
+        @Option(names = "--threads", defaultValue = "0", description = "ONNX Runtime intra-op threads (0 = all cores).")
+        int threads;
+
+        @Option(names = "--workers", description = "Decode/tokenize threads (default: half the cores, at least 1).")
+        Integer workers;
+
+        @Option(names = "--child-heap", defaultValue = "512m",
+                description = "Fixed, pre-touched heap (-Xms = -Xmx) of the memory-run JVMs (default: ${DEFAULT-VALUE}).")
+        String childHeap;
+
+        @Option(names = "--work-dir", description = "Where the demo data and scratch stores go (default: a temp directory).")
+        java.nio.file.Path workDir;
+
+        @Override
+        public Integer call() throws Exception {
+            if (rounds <= 0) {
+                throw new IllegalArgumentException("--rounds must be > 0");
+            }
+            if (samples <= 0 || sizes.length != 2 || sizes[0] <= 0 || sizes[1] <= sizes[0]) {
+                throw new IllegalArgumentException("--samples must be > 0 and --sizes two increasing sizes, e.g. 500,2000");
+            }
+            java.nio.file.Path dir = workDir != null ? workDir : java.nio.file.Files.createTempDirectory("cggm-bench-extract");
+            var settings = new dev.cggm.features.bench.ExtractBenchmark.Settings(samples, rounds, sizes[0], sizes[1], batch,
+                    threads, workers != null ? workers : dev.cggm.features.pipeline.ExtractionOptions.defaultWorkers(),
+                    childHeap, dir);
+            System.out.println(dev.cggm.features.bench.ExtractBenchmark.run(settings).format());
             return 0;
         }
     }

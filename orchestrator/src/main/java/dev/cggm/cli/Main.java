@@ -10,6 +10,7 @@ import picocli.CommandLine.Command;
         description = "Balanced multimodal training (CGGM) on ONNX Runtime.",
         subcommands = {
                 ArtifactsCommand.class,
+                ExtractCommand.class,
                 BenchCommand.class,
                 CommandLine.HelpCommand.class
         })

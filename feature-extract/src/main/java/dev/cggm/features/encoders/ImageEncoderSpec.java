@@ -1,0 +1,16 @@
+package dev.cggm.features.encoders;
+
+import dev.cggm.features.images.PreprocessorConfig;
+
+/**
+ * An image encoder to load: a ViT-family ONNX model with the HuggingFace export interface
+ * ({@code pixel_values} [B, 3, H, W] → {@code last_hidden_state} [B, L, D]) and, when known, its
+ * preprocessing (from {@code preprocessor_config.json}).
+ *
+ * @param name          short name recorded in the manifest
+ * @param model         the ONNX model
+ * @param preprocessing the model's own preprocessing, or null when it has none (flags decide)
+ * @param pretrained    false for the project's seeded (randomly initialised) ViT
+ */
+public record ImageEncoderSpec(String name, ModelSource model, PreprocessorConfig preprocessing, boolean pretrained) {
+}

@@ -1,0 +1,133 @@
+package dev.cggm.features.images;
+
+import java.awt.image.BufferedImage;
+import java.awt.image.DataBufferInt;
+import java.nio.FloatBuffer;
+
+/**
+ * Turns an RGB image into normalised {@code pixel_values} (channel-first, row-major) following a
+ * {@link PreprocessorConfig}: resize with PIL's bilinear filter (a triangle filter whose support
+ * widens with the shrink factor, so large photos are area-averaged rather than aliased), then
+ * rescale and normalise per channel. Stateless and thread-safe.
+ */
+public final class ImagePreprocessor {
+    private final PreprocessorConfig cfg;
+
+    public ImagePreprocessor(PreprocessorConfig cfg) {
+        this.cfg = cfg;
+    }
+
+    public PreprocessorConfig config() {
+        return cfg;
+    }
+
+    /** Values per image: 3 · height · width. */
+    public int pixelCount() {
+        return 3 * cfg.height() * cfg.width();
+    }
+
+    /** Writes the image's pixel values at {@code dst}'s current position (advancing it). */
+    public void write(BufferedImage rgb, FloatBuffer dst) {
+        float[] out = new float[pixelCount()];
+        toPixels(rgb, out);
+        dst.put(out);
+    }
+
+    /** The image's pixel values, [3, H, W] row-major. */
+    public float[] toPixels(BufferedImage rgb) {
+        float[] out = new float[pixelCount()];
+        toPixels(rgb, out);
+        return out;
+    }
+
+    private void toPixels(BufferedImage img, float[] out) {
+        BufferedImage rgb = ImageDecoder.toRgb(img);
+        int w = rgb.getWidth();
+        int h = rgb.getHeight();
+        int[] px = ((DataBufferInt) rgb.getRaster().getDataBuffer()).getData();
+        int oh = cfg.height();
+        int ow = cfg.width();
+        float scale = (float) cfg.rescaleFactor();
+        float[] mean = cfg.mean();
+        float[] std = cfg.std();
+        if (w == ow && h == oh) {               // already the input size: resampling is the identity
+            int plane = ow * oh;
+            for (int c = 0; c < 3; c++) {
+                float a = scale / std[c];
+                float b = -mean[c] / std[c];
+                int shift = 16 - 8 * c;
+                for (int i = 0; i < plane; i++) {
+                    out[c * plane + i] = ((px[i] >>> shift) & 0xFF) * a + b;
+                }
+            }
+            return;
+        }
+        float[][] planes = new float[3][w * h];
+        for (int i = 0; i < px.length; i++) {
+            int p = px[i];
+            planes[0][i] = (p >>> 16) & 0xFF;
+            planes[1][i] = (p >>> 8) & 0xFF;
+            planes[2][i] = p & 0xFF;
+        }
+        Filter fx = Filter.of(w, ow);
+        Filter fy = Filter.of(h, oh);
+        float[] tmp = new float[ow * h];
+        float[] res = new float[ow * oh];
+        for (int c = 0; c < 3; c++) {
+            float[] src = planes[c];
+            for (int y = 0; y < h; y++) {           // horizontal pass: [h, w] → [h, ow]
+                fx.apply(src, y * w, 1, tmp, y * ow, 1);
+            }
+            for (int x = 0; x < ow; x++) {          // vertical pass: [h, ow] → [oh, ow]
+                fy.apply(tmp, x, ow, res, x, ow);
+            }
+            int base = c * ow * oh;
+            for (int i = 0; i < res.length; i++) {
+                out[base + i] = (res[i] * scale - mean[c]) / std[c];
+            }
+        }
+    }
+
+    /** Precomputed 1-D resampling weights from n inputs to m outputs (PIL's bilinear "precompute_coeffs"). */
+    private record Filter(int m, int[] start, int[] count, float[] weights, int stride) {
+        static Filter of(int n, int m) {
+            double scale = (double) n / m;
+            double support = Math.max(scale, 1.0);      // triangle filter, support 1, widened when shrinking
+            int k = (int) Math.ceil(support) * 2 + 1;
+            int[] start = new int[m];
+            int[] count = new int[m];
+            float[] w = new float[m * k];
+            for (int i = 0; i < m; i++) {
+                double center = (i + 0.5) * scale;
+                int lo = Math.max(0, (int) (center - support + 0.5));
+                int hi = Math.min(n, (int) (center + support + 0.5));
+                double total = 0;
+                double[] ws = new double[hi - lo];
+                for (int j = lo; j < hi; j++) {
+                    double t = Math.abs((j - center + 0.5) / support);
+                    double v = t < 1 ? 1 - t : 0;
+                    ws[j - lo] = v;
+                    total += v;
+                }
+                start[i] = lo;
+                count[i] = hi - lo;
+                for (int j = 0; j < ws.length && j < k; j++) {
+                    w[i * k + j] = (float) (total == 0 ? 0 : ws[j] / total);
+                }
+            }
+            return new Filter(m, start, count, w, k);
+        }
+
+        void apply(float[] src, int srcOff, int srcStep, float[] dst, int dstOff, int dstStep) {
+            for (int i = 0; i < m; i++) {
+                float acc = 0;
+                int s = srcOff + start[i] * srcStep;
+                int wo = i * stride;
+                for (int j = 0, c = Math.min(count[i], stride); j < c; j++) {
+                    acc += weights[wo + j] * src[s + j * srcStep];
+                }
+                dst[dstOff + i * dstStep] = acc;
+            }
+        }
+    }
+}

@@ -1,0 +1,138 @@
+package dev.cggm.features.images;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.cggm.features.FeatureException;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Locale;
+
+/**
+ * How images become {@code pixel_values}: resize to height × width, multiply by
+ * {@code rescaleFactor}, then normalise each channel as (x − mean) / std. Read from a
+ * HuggingFace {@code preprocessor_config.json} (ViTImageProcessor fields) or given by flags.
+ * Resizing is bilinear with antialiasing when shrinking (as PIL's, which HF uses).
+ */
+public record PreprocessorConfig(int height, int width, double rescaleFactor, float[] mean, float[] std) {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    public PreprocessorConfig {
+        if (height <= 0 || width <= 0) {
+            throw new IllegalArgumentException("image size must be positive, got " + height + "x" + width);
+        }
+        if (mean.length != 3 || std.length != 3) {
+            throw new IllegalArgumentException("image mean and std need 3 values (R, G, B)");
+        }
+        for (float s : std) {
+            if (!(s > 0)) {
+                throw new IllegalArgumentException("image std values must be > 0: " + Arrays.toString(std));
+            }
+        }
+        mean = mean.clone();
+        std = std.clone();
+    }
+
+    /** HF's ViT defaults (rescale 1/255, mean = std = 0.5) at the given size. */
+    public static PreprocessorConfig vitDefaults(int size) {
+        return new PreprocessorConfig(size, size, 1 / 255.0, new float[] {0.5f, 0.5f, 0.5f},
+                new float[] {0.5f, 0.5f, 0.5f});
+    }
+
+    /** Reads a {@code preprocessor_config.json}. */
+    public static PreprocessorConfig read(Path file) {
+        try {
+            return parse(Files.readString(file), file.toString());
+        } catch (IOException e) {
+            throw new FeatureException("cannot read preprocessor config " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Parses the JSON of a {@code preprocessor_config.json}; {@code origin} names it in errors. */
+    public static PreprocessorConfig parse(String json, String origin) {
+        try {
+            JsonNode n = JSON.readTree(json);
+            if (n == null || !n.isObject()) {
+                throw new IllegalArgumentException("not a JSON object");
+            }
+            if (n.path("do_center_crop").asBoolean(false)) {
+                throw new IllegalArgumentException("do_center_crop is not supported (only resize/rescale/normalize)");
+            }
+            JsonNode size = n.path("size");
+            int h;
+            int w;
+            if (size.isInt()) {
+                h = w = size.asInt();
+            } else if (size.has("height") && size.has("width")) {
+                h = size.get("height").asInt();
+                w = size.get("width").asInt();
+            } else if (size.has("shortest_edge")) {
+                h = w = size.get("shortest_edge").asInt();
+            } else {
+                throw new IllegalArgumentException("no usable \"size\" (expected {height, width})");
+            }
+            if (!n.path("do_resize").asBoolean(true)) {
+                throw new IllegalArgumentException("do_resize=false is not supported: encoders need a fixed input size");
+            }
+            double rescale = n.path("do_rescale").asBoolean(true) ? n.path("rescale_factor").asDouble(1 / 255.0) : 1.0;
+            float[] mean = {0, 0, 0};
+            float[] std = {1, 1, 1};
+            if (n.path("do_normalize").asBoolean(true)) {
+                mean = triple(n.path("image_mean"), "image_mean", new float[] {0.5f, 0.5f, 0.5f});
+                std = triple(n.path("image_std"), "image_std", new float[] {0.5f, 0.5f, 0.5f});
+            }
+            return new PreprocessorConfig(h, w, rescale, mean, std);
+        } catch (IOException | IllegalArgumentException e) {
+            throw new FeatureException("preprocessor config " + origin + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static float[] triple(JsonNode a, String name, float[] dflt) {
+        if (a.isMissingNode() || a.isNull()) {
+            return dflt;
+        }
+        if (a.isNumber()) {
+            float v = (float) a.asDouble();
+            return new float[] {v, v, v};
+        }
+        if (!a.isArray() || a.size() != 3) {
+            throw new IllegalArgumentException(name + " must be 3 numbers");
+        }
+        return new float[] {(float) a.get(0).asDouble(), (float) a.get(1).asDouble(), (float) a.get(2).asDouble()};
+    }
+
+    /** The same settings at another size. */
+    public PreprocessorConfig withSize(int h, int w) {
+        return new PreprocessorConfig(h, w, rescaleFactor, mean, std);
+    }
+
+    @Override
+    public float[] mean() {
+        return mean.clone();
+    }
+
+    @Override
+    public float[] std() {
+        return std.clone();
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof PreprocessorConfig p && p.height == height && p.width == width
+                && p.rescaleFactor == rescaleFactor && Arrays.equals(p.mean, mean) && Arrays.equals(p.std, std);
+    }
+
+    @Override
+    public int hashCode() {
+        return ((height * 31 + width) * 31 + Double.hashCode(rescaleFactor)) * 31 + Arrays.hashCode(mean) * 7
+                + Arrays.hashCode(std);
+    }
+
+    @Override
+    public String toString() {
+        return String.format(Locale.ROOT, "resize %dx%d, rescale %.8g, mean %s, std %s", height, width, rescaleFactor,
+                Arrays.toString(mean), Arrays.toString(std));
+    }
+}

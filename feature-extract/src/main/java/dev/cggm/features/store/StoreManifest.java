@@ -1,0 +1,186 @@
+package dev.cggm.features.store;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.cggm.features.FeatureException;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * {@code STORE/manifest.json}: what a feature store holds and how it was made. Rewritten
+ * atomically after every finished shard ({@code status} = {@code in_progress}) and at the end
+ * ({@code complete}). JSON keys are snake_case.
+ *
+ * @param format      always {@value #FORMAT}
+ * @param version     layout version ({@value #VERSION})
+ * @param status      {@code in_progress} or {@code complete}
+ * @param dataset     where the samples came from
+ * @param labelNames  class names; the {@code label} column holds indices into this list
+ * @param shardSize   dataset entries per shard file (shard k holds entries [k·size, (k+1)·size) of its split)
+ * @param precision   {@code float32} or {@code float16}
+ * @param modalities  one entry per feature column, in column order
+ * @param splits      per split: counts, shard files, bad samples
+ * @param execution   how the last run executed (informational; not part of the store's identity)
+ */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public record StoreManifest(String format, int version, String status, DatasetInfo dataset, List<String> labelNames,
+                            int shardSize, String precision, List<ModalityInfo> modalities,
+                            Map<String, SplitInfo> splits, ExecutionInfo execution) {
+    public static final String FILE = "manifest.json";
+    public static final String FORMAT = "cggm-feature-store";
+    public static final int VERSION = 1;
+    public static final String IN_PROGRESS = "in_progress";
+    public static final String COMPLETE = "complete";
+
+    /** The mapper for manifests and sidecars (snake_case keys). */
+    public static final ObjectMapper JSON = new ObjectMapper()
+            .setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
+            .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false)
+            .enable(SerializationFeature.INDENT_OUTPUT);
+
+    /** The dataset a store was extracted from; {@code sha256} covers its index files (JSON/JSONL). */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record DatasetInfo(String format, String path, String sha256) {
+    }
+
+    /**
+     * One modality's feature column.
+     *
+     * @param name          column name ({@code text}, {@code image})
+     * @param encoder       encoder name
+     * @param source        where the model came from (path, class-path resource, or "built in memory …")
+     * @param sha256        SHA-256 of the ONNX model bytes
+     * @param pretrained    false for the seeded (randomly initialised) default ViT
+     * @param tokenizer     text only: tokenizer source and checksum
+     * @param maxLength     text only: tokens per text (padding/truncation length)
+     * @param preprocessing image only: resize/rescale/normalise settings
+     * @param shape         per-sample feature shape: [L, D] for full sequences, [D] when pooled
+     * @param encoderShape  the encoder's per-sample output shape [L, D] (before pooling)
+     * @param pooling       {@code none}, {@code cls} or {@code mean}
+     * @param lengthColumn  name of the int32 column with the number of real positions
+     */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record ModalityInfo(String name, String encoder, String source, String sha256, boolean pretrained,
+                               FileInfo tokenizer, Integer maxLength, PreprocessingInfo preprocessing,
+                               List<Integer> shape, List<Integer> encoderShape, String pooling, String lengthColumn) {
+        /** Values per row of the feature column (product of {@link #shape}). */
+        public int width() {
+            int n = 1;
+            for (int d : shape) {
+                n *= d;
+            }
+            return n;
+        }
+    }
+
+    /** A file by origin and checksum. */
+    public record FileInfo(String source, String sha256) {
+    }
+
+    /** Image preprocessing as applied. */
+    public record PreprocessingInfo(int height, int width, double rescaleFactor, List<Float> mean, List<Float> std,
+                                    String resample) {
+    }
+
+    /**
+     * One split.
+     *
+     * @param samples entries in the dataset split
+     * @param rows    rows written (samples minus bad ones) so far
+     * @param shards  finished shard files in order
+     * @param errors  bad samples skipped so far
+     */
+    public record SplitInfo(long samples, long rows, List<ShardInfo> shards, List<SampleError> errors) {
+    }
+
+    /**
+     * One finished shard, also written beside it as {@code part-NNNNN.json}.
+     *
+     * @param file        path relative to the store ({@code train/part-00000.arrow})
+     * @param firstSample position of the shard's first entry in the split
+     * @param samples     entries covered (good and bad)
+     * @param rows        rows in the file
+     * @param sha256      checksum of the Arrow file
+     * @param errors      bad samples among the covered entries
+     */
+    public record ShardInfo(String file, long firstSample, long samples, long rows, String sha256,
+                            List<SampleError> errors) {
+    }
+
+    /** A skipped sample. */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record SampleError(String id, String file, String reason) {
+    }
+
+    /** How the run executed. */
+    public record ExecutionInfo(String device, int batchSize, int threads, int workers, String cggmVersion) {
+    }
+
+    /** The fields that must match for a run to resume into an existing store. */
+    public boolean sameContentSettings(StoreManifest o) {
+        return Objects.equals(dataset, o.dataset) && Objects.equals(labelNames, o.labelNames)
+                && shardSize == o.shardSize && Objects.equals(precision, o.precision)
+                && Objects.equals(modalities, o.modalities);
+    }
+
+    /** The modality named {@code name}. */
+    public ModalityInfo modality(String name) {
+        for (ModalityInfo m : modalities) {
+            if (m.name().equals(name)) {
+                return m;
+            }
+        }
+        throw new FeatureException("feature store has no modality '" + name + "' (has: "
+                + modalities.stream().map(ModalityInfo::name).toList() + ")");
+    }
+
+    /** Reads {@code dir/manifest.json}. */
+    public static StoreManifest read(Path dir) {
+        Path f = dir.resolve(FILE);
+        if (!Files.isRegularFile(f)) {
+            throw new FeatureException("not a feature store: " + f + " not found");
+        }
+        try {
+            StoreManifest m = JSON.readValue(f.toFile(), StoreManifest.class);
+            if (!FORMAT.equals(m.format())) {
+                throw new FeatureException(f + " is not a cggm feature store manifest (format " + m.format() + ")");
+            }
+            if (m.version() > VERSION) {
+                throw new FeatureException(f + " has layout version " + m.version() + "; this build reads up to "
+                        + VERSION);
+            }
+            return m;
+        } catch (IOException e) {
+            throw new FeatureException("cannot read " + f + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Writes {@code dir/manifest.json} atomically. */
+    public void write(Path dir) throws IOException {
+        writeJson(dir.resolve(FILE), this);
+    }
+
+    /** Writes any manifest part (e.g. a shard sidecar) as JSON, atomically. */
+    public static void writeJsonFile(Path file, Object value) throws IOException {
+        writeJson(file, value);
+    }
+
+    static void writeJson(Path file, Object value) throws IOException {
+        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+        JSON.writeValue(tmp.toFile(), value);
+        Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    }
+
+    static <T> T readJson(Path file, Class<T> type) throws IOException {
+        return JSON.readValue(file.toFile(), type);
+    }
+}

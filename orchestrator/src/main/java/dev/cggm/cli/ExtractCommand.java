@@ -1,0 +1,153 @@
+package dev.cggm.cli;
+
+import dev.cggm.features.datasets.Dataset;
+import dev.cggm.features.datasets.DatasetFormat;
+import dev.cggm.features.encoders.Encoders;
+import dev.cggm.features.encoders.ImageEncoderSpec;
+import dev.cggm.features.encoders.TextEncoderSpec;
+import dev.cggm.features.images.PreprocessorConfig;
+import dev.cggm.features.pipeline.ConsoleProgress;
+import dev.cggm.features.pipeline.ExtractionOptions;
+import dev.cggm.features.pipeline.ExtractionResult;
+import dev.cggm.features.pipeline.Extractor;
+import dev.cggm.features.store.Pooling;
+import dev.cggm.features.store.Precision;
+import dev.cggm.onnx.runtime.ExecutionDevice;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+/** {@code cggm extract}: a dataset → an Arrow feature store (text and image encoders on ONNX Runtime). */
+@Command(name = "extract", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Extract text and image features of a dataset into a feature store (Arrow IPC shards + "
+                + "manifest.json). Re-running with the same settings resumes: finished shards are skipped."})
+final class ExtractCommand implements Callable<Integer> {
+    @Option(names = "--dataset", required = true, paramLabel = "DIR",
+            description = "Dataset directory (for jsonl also the .jsonl file; for demo the directory it is generated in).")
+    Path dataset;
+
+    @Option(names = "--format", required = true, paramLabel = "FORMAT",
+            description = "food101 ({train,dev,test}.json), jsonl (manifest.jsonl) or demo (built-in, generated).")
+    String format;
+
+    @Option(names = "--out", required = true, paramLabel = "STORE", description = "Feature store directory.")
+    Path out;
+
+    @Option(names = "--text-encoder", paramLabel = "NAME|PATH", defaultValue = Encoders.DEFAULT_TEXT,
+            description = "all-minilm-l6-v2-q (default), bge-small-en-v1.5-q, or an .onnx file / export directory "
+                    + "with tokenizer.json.")
+    String textEncoder;
+
+    @Option(names = "--tokenizer", paramLabel = "FILE", description = "tokenizer.json for a text encoder given by path.")
+    Path tokenizer;
+
+    @Option(names = "--image-encoder", paramLabel = "NAME|PATH", defaultValue = Encoders.DEFAULT_IMAGE,
+            description = "vit-tiny-seeded (default; random weights, not pretrained) or an .onnx file / export "
+                    + "directory (preprocessor_config.json beside it is used).")
+    String imageEncoder;
+
+    @Option(names = "--preprocessor-config", paramLabel = "FILE",
+            description = "preprocessor_config.json for the image encoder (overrides the one beside the model).")
+    Path preprocessorConfig;
+
+    @Option(names = "--image-size", paramLabel = "N",
+            description = "Resize images to NxN (default: from the preprocessor config, else 224).")
+    Integer imageSize;
+
+    @Option(names = "--image-mean", paramLabel = "R,G,B", split = ",",
+            description = "Per-channel normalisation mean (default: preprocessor config, else 0.5,0.5,0.5).")
+    float[] imageMean;
+
+    @Option(names = "--image-std", paramLabel = "R,G,B", split = ",",
+            description = "Per-channel normalisation std (default: preprocessor config, else 0.5,0.5,0.5).")
+    float[] imageStd;
+
+    @Option(names = "--max-length", defaultValue = "50", paramLabel = "N",
+            description = "Tokens per text, padded/truncated (default: ${DEFAULT-VALUE}, as the reference).")
+    int maxLength;
+
+    @Option(names = "--device", defaultValue = "auto", paramLabel = "auto|cpu|cuda[:N]",
+            description = "Execution device (default: ${DEFAULT-VALUE}: CUDA when available, else CPU).")
+    String device;
+
+    @Option(names = "--batch-size", defaultValue = "32", paramLabel = "N",
+            description = "Samples per session run and per record batch (default: ${DEFAULT-VALUE}).")
+    int batchSize;
+
+    @Option(names = "--threads", defaultValue = "0", paramLabel = "N",
+            description = "ONNX Runtime intra-op threads per session (default: 0 = all cores).")
+    int threads;
+
+    @Option(names = "--workers", paramLabel = "N",
+            description = "Decode/tokenize threads (default: half the cores, at least 1).")
+    Integer workers;
+
+    @Option(names = "--shard-size", defaultValue = "1024", paramLabel = "N",
+            description = "Dataset entries per shard file (default: ${DEFAULT-VALUE}).")
+    int shardSize;
+
+    @Option(names = "--pooling", paramLabel = "MODALITY=none|cls|mean",
+            description = "Store pooled features instead of full sequences, e.g. --pooling text=mean "
+                    + "--pooling image=cls (default: none = full sequences).")
+    Map<String, String> pooling;
+
+    @Option(names = "--precision", defaultValue = "float32", paramLabel = "float32|float16",
+            description = "Storage precision (default: ${DEFAULT-VALUE}).")
+    String precision;
+
+    @Option(names = "--split", paramLabel = "NAME", description = "Only these splits (repeatable; default: all).")
+    List<String> splits;
+
+    @Option(names = "--limit", defaultValue = "0", paramLabel = "N",
+            description = "At most N entries per split (default: 0 = all).")
+    long limit;
+
+    @Option(names = "--strict", description = "Fail on the first bad sample instead of skipping it.")
+    boolean strict;
+
+    @Override
+    public Integer call() throws Exception {
+        DatasetFormat fmt = DatasetFormat.parse(format);
+        ExecutionDevice dev = ExecutionDevice.parse(device);
+        Dataset ds = fmt.open(dataset);
+        TextEncoderSpec text = Encoders.text(textEncoder, tokenizer);
+        ImageEncoderSpec image = Encoders.image(imageEncoder, preprocessorConfig);
+        ExtractionOptions options = new ExtractionOptions(ds, text, image, preprocessing(image), maxLength, dev, threads,
+                workers != null ? workers : ExtractionOptions.defaultWorkers(), batchSize, shardSize,
+                pooling("text"), pooling("image"), Precision.parse(precision), strict, splits, limit);
+        ExtractionResult r = Extractor.run(out, options, ConsoleProgress.auto());
+        System.out.printf(Locale.ROOT, "feature store %s (%s, %.1f s, device %s)%n", r.store(), ds.format(), r.seconds(),
+                r.device());
+        r.splits().forEach((split, s) -> System.out.printf(Locale.ROOT,
+                "  %-10s %6d samples  %6d rows  %4d bad (skipped, listed in manifest.json)%s%n", split, s.samples(),
+                s.rows(), s.errors(), s.resumedShards() > 0 ? "  [" + s.resumedShards() + " shards resumed]" : ""));
+        return 0;
+    }
+
+    private Pooling pooling(String modality) {
+        if (pooling == null) {
+            return Pooling.NONE;
+        }
+        for (String k : pooling.keySet()) {
+            if (!k.equals("text") && !k.equals("image")) {
+                throw new IllegalArgumentException("--pooling " + k + "=…: modality must be text or image");
+            }
+        }
+        String p = pooling.get(modality);
+        return p == null ? Pooling.NONE : Pooling.parse(p);
+    }
+
+    /** The encoder's preprocessing with flag overrides, or flags over HF ViT defaults when it has none. */
+    private PreprocessorConfig preprocessing(ImageEncoderSpec image) {
+        PreprocessorConfig base = image.preprocessing() != null ? image.preprocessing() : PreprocessorConfig.vitDefaults(224);
+        int size = imageSize != null ? imageSize : base.height();
+        float[] mean = imageMean != null ? imageMean : base.mean();
+        float[] std = imageStd != null ? imageStd : base.std();
+        return new PreprocessorConfig(size, imageSize != null ? imageSize : base.width(), base.rescaleFactor(), mean, std);
+    }
+}
