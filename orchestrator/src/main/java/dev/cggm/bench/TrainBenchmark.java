@@ -1,7 +1,6 @@
 package dev.cggm.bench;
 
 import ai.onnxruntime.OrtException;
-import ai.onnxruntime.OrtSession;
 import dev.cggm.onnx.artifacts.ArtifactManifest;
 import dev.cggm.onnx.artifacts.SafeTensors;
 import dev.cggm.onnx.models.CggmModelConfig;
@@ -9,6 +8,8 @@ import dev.cggm.onnx.models.Modality;
 import dev.cggm.onnx.models.Presets;
 import dev.cggm.onnx.models.Task;
 import dev.cggm.onnx.reference.PyTorchReference;
+import dev.cggm.onnx.runtime.DeviceSessions;
+import dev.cggm.onnx.runtime.ExecutionDevice;
 import dev.cggm.train.Recipes;
 import dev.cggm.train.TrainConfig;
 import dev.cggm.train.TrainControl;
@@ -28,7 +29,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import java.util.function.Supplier;
 import java.util.stream.Stream;
 
 /**
@@ -125,18 +125,7 @@ public final class TrainBenchmark {
                 }
             }
         };
-        Supplier<OrtSession.SessionOptions> options = () -> {
-            try {
-                OrtSession.SessionOptions o = new OrtSession.SessionOptions();
-                o.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
-                if (threads > 0) {
-                    o.setIntraOpNumThreads(threads);
-                }
-                return o;
-            } catch (OrtException e) {
-                throw new IllegalStateException(e);
-            }
-        };
+        DeviceSessions options = new DeviceSessions(ExecutionDevice.CPU, threads);
         try (Trainer t = Trainer.start(config(preset, modulation, batch, threads), runDir, data, options, listener, control)) {
             t.run();
         }

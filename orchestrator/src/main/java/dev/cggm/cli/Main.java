@@ -10,6 +10,8 @@ import picocli.CommandLine.Command;
         description = "Balanced multimodal training (CGGM) on ONNX Runtime.",
         subcommands = {
                 ArtifactsCommand.class,
+                DemoCommand.class,
+                TrainCommand.class,
                 ExtractCommand.class,
                 BenchCommand.class,
                 CommandLine.HelpCommand.class
@@ -18,12 +20,25 @@ public final class Main implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
-    public static void main(String[] args) {
-        System.exit(run(args));
+    /**
+     * Stack of the thread the CLI runs on. ONNX Runtime's native initialisation (it starts its
+     * telemetry subsystem) needs more stack than a default 1 MB Java thread has left when it is
+     * first reached deep inside a command: it overflowed and the JVM died with SIGSEGV.
+     */
+    static final long STACK_BYTES = 64L << 20;
+
+    public static void main(String[] args) throws InterruptedException {
+        int[] code = {1};
+        Thread cli = new Thread(null, () -> code[0] = run(args), "cggm", STACK_BYTES);
+        cli.start();
+        cli.join();
+        System.exit(code[0]);
     }
 
     /** Runs the CLI and returns the exit code (used by tests, which must not exit the JVM). */
     public static int run(String... args) {
+        // initialise ONNX Runtime's environment here, on a shallow stack, before any command needs it
+        ai.onnxruntime.OrtEnvironment.getEnvironment();
         CommandLine cli = new CommandLine(new Main());
         cli.setExecutionExceptionHandler(new CliErrors());
         return cli.execute(args);

@@ -6,6 +6,7 @@ import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
 import dev.cggm.onnx.artifacts.ArtifactManifest;
+import dev.cggm.onnx.runtime.DeviceSessions;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -36,15 +37,15 @@ public final class ModelRunner implements AutoCloseable {
                           Map<String, Double> classifierLosses) {
     }
 
-    public ModelRunner(Path artifactDir, ArtifactManifest manifest, ParameterSet params, OrtSession.SessionOptions options)
+    public ModelRunner(Path artifactDir, ArtifactManifest manifest, ParameterSet params, DeviceSessions sessions)
             throws IOException, OrtException {
         this.manifest = manifest;
         OrtEnvironment env = OrtEnvironment.getEnvironment();
         OrtSession t = null;
         try {
-            t = env.createSession(Files.readAllBytes(artifactDir.resolve(manifest.files().get("training_model"))), options);
+            t = sessions.open(Files.readAllBytes(artifactDir.resolve(manifest.files().get("training_model"))));
             this.training = t;
-            this.eval = env.createSession(Files.readAllBytes(artifactDir.resolve(manifest.files().get("eval_model"))), options);
+            this.eval = sessions.open(Files.readAllBytes(artifactDir.resolve(manifest.files().get("eval_model"))));
             for (ParameterSet.Param p : params.all()) {
                 parameterTensors.put(p.name(), OnnxTensor.createTensor(env, p.value(), p.shape()));
                 gradientTensors.put(manifest.outputs().gradientPrefix() + p.name(),

@@ -1,6 +1,10 @@
 package dev.cggm.train;
 
 import dev.cggm.train.modulation.CggmOptions;
+import dev.cggm.train.run.Json;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
 
 /**
  * Everything a training run was started with, resolved (defaults filled in from the preset's
@@ -61,6 +65,25 @@ public record TrainConfig(
         }
         if (checkpointEvery < 0 || threads < 0) {
             throw new IllegalArgumentException("--checkpoint-every and --threads must be >= 0");
+        }
+    }
+
+    /**
+     * A copy with some fields replaced, by their JSON (snake_case) names; the result is validated
+     * like any config, and an invalid value is an error naming it.
+     */
+    public TrainConfig with(Map<String, Object> changes) {
+        @SuppressWarnings("unchecked")
+        Map<String, Object> m = Json.FILES.convertValue(this, LinkedHashMap.class);
+        m.putAll(changes);
+        try {
+            return Json.FILES.convertValue(m, TrainConfig.class);
+        } catch (IllegalArgumentException e) {
+            Throwable root = e;
+            while (root.getCause() != null) {
+                root = root.getCause();
+            }
+            throw new IllegalArgumentException(root.getMessage() == null ? e.getMessage() : root.getMessage(), e);
         }
     }
 

@@ -12,7 +12,7 @@ import java.util.Map;
  * {@code summary.json}; {@code --json} prints it as one line.
  */
 public record TrainResult(String status, String modulation, int bestEpoch, int epochs, long steps,
-                          Map<String, Object> validation, Map<String, Object> test, double seconds, Path runDir,
+                          Map<String, Object> validation, Map<String, Object> test, double seconds, String runDir,
                           String error) {
     public void write(Path file) throws IOException {
         Json.writeAtomically(file, this);

@@ -3,12 +3,12 @@ package dev.cggm.train;
 import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
-import ai.onnxruntime.OrtSession;
 import dev.cggm.onnx.artifacts.ArtifactManifest;
 import dev.cggm.onnx.artifacts.SafeTensors;
 import dev.cggm.onnx.artifacts.TrainingArtifacts;
 import dev.cggm.onnx.models.CggmModelConfig;
 import dev.cggm.onnx.models.Task;
+import dev.cggm.onnx.runtime.DeviceSessions;
 import dev.cggm.train.data.BatchFeeder;
 import dev.cggm.train.data.FeatureData;
 import dev.cggm.train.data.FeatureSplit;
@@ -37,7 +37,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import java.util.function.Supplier;
 
 /**
  * Trains a model from its training artifacts on a feature set, modulating the modalities with
@@ -80,7 +79,7 @@ public final class Trainer implements AutoCloseable {
     private int bestEpoch = -1;
     private final long startNanos = System.nanoTime();
 
-    private Trainer(TrainConfig cfg, RunDirectory run, FeatureData data, Supplier<OrtSession.SessionOptions> sessionOptions,
+    private Trainer(TrainConfig cfg, RunDirectory run, FeatureData data, DeviceSessions sessions,
                     TrainListener listener, TrainControl control) throws IOException, OrtException {
         this.cfg = cfg;
         this.run = run;
@@ -91,9 +90,7 @@ public final class Trainer implements AutoCloseable {
         this.model = manifest.config();
         this.params = ParameterSet.create(manifest,
                 SafeTensors.read(run.artifacts().resolve(manifest.files().get("checkpoint"))));
-        try (OrtSession.SessionOptions opts = sessionOptions.get()) {
-            this.runner = new ModelRunner(run.artifacts(), manifest, params, opts);
-        }
+        this.runner = new ModelRunner(run.artifacts(), manifest, params, sessions);
         OrtEnvironment env = OrtEnvironment.getEnvironment();
         this.feeder = new BatchFeeder(env, data.task(), data.modalities(), cfg.batchSize());
         this.masks = new MaskFeeder(env, manifest, cfg.seed(), cfg.batchSize());
@@ -108,23 +105,25 @@ public final class Trainer implements AutoCloseable {
     }
 
     /** Starts a new run in {@code runDir} (which must not exist or be empty). */
-    public static Trainer start(TrainConfig cfg, Path runDir, FeatureData data, Supplier<OrtSession.SessionOptions> options,
+    public static Trainer start(TrainConfig cfg, Path runDir, FeatureData data, DeviceSessions sessions,
                                 TrainListener listener, TrainControl control) throws IOException, OrtException {
         DataChecks.check(data, cfg);
         CggmModelConfig model = ModelFit.configure(cfg.preset(), data);
         RunDirectory run = RunDirectory.create(runDir);
         run.writeConfig(cfg);
         TrainingArtifacts.write(run.artifacts(), cfg.preset(), model, cfg.seed(), cfg.dropout());
-        return new Trainer(cfg, run, data, options, listener, control);
+        Trainer t = new Trainer(cfg, run, data, sessions, listener, control);
+        t.checkpoint(); // step 0: a failure or a kill before the first periodic checkpoint still leaves a good state
+        return t;
     }
 
     /** Continues a run from its newest checkpoint (or from the start if it never wrote one). */
-    public static Trainer resume(Path runDir, FeatureData data, Supplier<OrtSession.SessionOptions> options,
+    public static Trainer resume(Path runDir, FeatureData data, DeviceSessions sessions,
                                  TrainListener listener, TrainControl control) throws IOException, OrtException {
         RunDirectory run = RunDirectory.open(runDir);
         TrainConfig cfg = run.readConfig();
         DataChecks.check(data, cfg);
-        Trainer t = new Trainer(cfg, run, data, options, listener, control);
+        Trainer t = new Trainer(cfg, run, data, sessions, listener, control);
         var ckpt = run.latestCheckpoint();
         if (ckpt.isPresent()) {
             t.restore(ckpt.get());
@@ -150,8 +149,22 @@ public final class Trainer implements AutoCloseable {
 
     // ------------------------------------------------------------------------------- the loop
 
-    /** Trains to the end (or until a pause or cancel request) and returns the outcome. */
+    /**
+     * Trains to the end (or until a pause or cancel request) and returns the outcome. A run that
+     * has to stop ({@link TrainingFailed}) records the failure in summary.json and rethrows; its
+     * last good checkpoint stays.
+     */
     public TrainResult run() throws IOException, OrtException {
+        try {
+            return loop();
+        } catch (TrainingFailed e) {
+            new TrainResult("failed", cfg.modulation(), bestEpoch, epoch, globalStep, Map.of(), Map.of(),
+                    (System.nanoTime() - startNanos) / 1e9, run.root().toString(), e.getMessage()).write(run.summary());
+            throw e;
+        }
+    }
+
+    private TrainResult loop() throws IOException, OrtException {
         while (epoch < cfg.epochs()) {
             int[] order = shuffledRows(epoch);
             while (stepInEpoch < stepsPerEpoch) {
@@ -255,7 +268,7 @@ public final class Trainer implements AutoCloseable {
         Evaluation val = evaluate(data.validation());
         TrainingArtifacts.writeInferenceModel(model, params.snapshot(), run.inferenceModel());
         TrainResult result = new TrainResult("succeeded", cfg.modulation(), bestEpoch, epoch, globalStep,
-                val.record(""), test.record(""), (System.nanoTime() - startNanos) / 1e9, run.root(), null);
+                val.record(""), test.record(""), (System.nanoTime() - startNanos) / 1e9, run.root().toString(), null);
         result.write(run.summary());
         TrainingPlot.write(run.stepsLog(), run.epochsLog(), run.plot(), cfg.modulation());
         return result;
@@ -264,7 +277,7 @@ public final class Trainer implements AutoCloseable {
     private TrainResult stopped() throws IOException {
         String status = control.requested() == TrainControl.Stop.PAUSE ? "paused" : "cancelled";
         TrainResult result = new TrainResult(status, cfg.modulation(), bestEpoch, epoch, globalStep, Map.of(), Map.of(),
-                (System.nanoTime() - startNanos) / 1e9, run.root(), null);
+                (System.nanoTime() - startNanos) / 1e9, run.root().toString(), null);
         result.write(run.summary());
         return result;
     }

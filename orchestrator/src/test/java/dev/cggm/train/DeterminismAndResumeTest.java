@@ -1,7 +1,7 @@
 package dev.cggm.train;
 
-import ai.onnxruntime.OrtException;
-import ai.onnxruntime.OrtSession;
+import dev.cggm.onnx.runtime.DeviceSessions;
+import dev.cggm.onnx.runtime.ExecutionDevice;
 import dev.cggm.onnx.artifacts.SafeTensors;
 import dev.cggm.train.data.InMemoryFeatureData;
 import org.junit.jupiter.api.Test;
@@ -11,7 +11,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
-import java.util.function.Supplier;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -26,17 +25,8 @@ class DeterminismAndResumeTest {
                 "adamw", 2e-3, 6e-3, 0.9, 1e-3, 3e-3, 0.8, "plateau", 1, 0.5, 0, 0, 10, 0.1, true, "cpu", 2, 3, "metric");
     }
 
-    static Supplier<OrtSession.SessionOptions> threads(int n) {
-        return () -> {
-            try {
-                OrtSession.SessionOptions o = new OrtSession.SessionOptions();
-                o.setIntraOpNumThreads(n);
-                o.setDeterministicCompute(true);
-                return o;
-            } catch (OrtException e) {
-                throw new IllegalStateException(e);
-            }
-        };
+    static DeviceSessions threads(int n) {
+        return new DeviceSessions(ExecutionDevice.CPU, n).deterministic(true);
     }
 
     static TrainResult train(TrainConfig cfg, Path dir) throws Exception {

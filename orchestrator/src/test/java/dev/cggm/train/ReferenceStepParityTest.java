@@ -49,7 +49,7 @@ class ReferenceStepParityTest {
                 }
             }
         };
-        try (Trainer t = Trainer.start(cfg, runDir, data, TrainerSmokeTest::cpu, stopAfter, control)) {
+        try (Trainer t = Trainer.start(cfg, runDir, data, TrainerSmokeTest.cpu(), stopAfter, control)) {
             assertEquals("paused", t.run().status());
         }
 

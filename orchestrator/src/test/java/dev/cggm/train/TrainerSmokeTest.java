@@ -1,7 +1,7 @@
 package dev.cggm.train;
 
-import ai.onnxruntime.OrtException;
-import ai.onnxruntime.OrtSession;
+import dev.cggm.onnx.runtime.DeviceSessions;
+import dev.cggm.onnx.runtime.ExecutionDevice;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -12,15 +12,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class TrainerSmokeTest {
-    static OrtSession.SessionOptions cpu() {
-        try {
-            OrtSession.SessionOptions o = new OrtSession.SessionOptions();
-            o.setIntraOpNumThreads(1);
-            o.setDeterministicCompute(true);
-            return o;
-        } catch (OrtException e) {
-            throw new IllegalStateException(e);
-        }
+    /** One deterministic CPU thread. */
+    static DeviceSessions cpu() {
+        return new DeviceSessions(ExecutionDevice.CPU, 1).deterministic(true);
     }
 
     @Test
@@ -33,7 +27,7 @@ class TrainerSmokeTest {
                 cfg.minLr(), cfg.stepSize(), cfg.gamma(), true, "cpu", 1, 3, "metric");
         Path runDir = tmp.resolve("run");
         TrainResult r;
-        try (Trainer t = Trainer.start(cfg, runDir, data, TrainerSmokeTest::cpu, TrainListener.NONE, new TrainControl())) {
+        try (Trainer t = Trainer.start(cfg, runDir, data, TrainerSmokeTest.cpu(), TrainListener.NONE, new TrainControl())) {
             r = t.run();
         }
         System.out.println(r.toJsonLine());

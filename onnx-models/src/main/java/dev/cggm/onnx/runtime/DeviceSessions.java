@@ -30,6 +30,7 @@ public final class DeviceSessions {
     private final CudaProvider cuda;
     private final Consumer<String> report;
     private volatile boolean spinning = true;
+    private volatile boolean deterministic;
     private ExecutionDevice resolved;
 
     /**
@@ -58,6 +59,15 @@ public final class DeviceSessions {
      */
     public DeviceSessions spinning(boolean on) {
         this.spinning = on;
+        return this;
+    }
+
+    /**
+     * Asks ONNX Runtime for deterministic kernels (training: same seed, same results); applies to
+     * sessions created afterwards.
+     */
+    public DeviceSessions deterministic(boolean on) {
+        this.deterministic = on;
         return this;
     }
 
@@ -169,6 +179,9 @@ public final class DeviceSessions {
             }
             if (!spinning) {
                 opts.addConfigEntry("session.intra_op.allow_spinning", "0");
+            }
+            if (deterministic) {
+                opts.setDeterministicCompute(true);
             }
             return opts;
         } catch (OrtException | RuntimeException e) {

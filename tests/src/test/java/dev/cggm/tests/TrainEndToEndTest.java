@@ -1,0 +1,163 @@
+package dev.cggm.tests;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.cggm.cli.Main;
+import dev.cggm.features.datasets.DemoDataset;
+import dev.cggm.onnx.artifacts.SafeTensors;
+import dev.cggm.train.Trainer;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * {@code cggm train} end to end on a real feature store (a small demo extraction): a run, its
+ * errors, and a run killed with SIGKILL mid-epoch and resumed, which must end with exactly the
+ * weights of an uninterrupted run.
+ */
+class TrainEndToEndTest {
+    @TempDir
+    static Path shared;
+    static Path store;
+
+    @BeforeAll
+    static void extractSmallDemoStore() throws Exception {
+        Path data = DemoDataset.prepare(shared.resolve("demo"), new DemoDataset.Spec(96, 24, 24, 5));
+        store = shared.resolve("store");
+        assertEquals(0, Main.run("extract", "--dataset", data.toString(), "--format", "jsonl", "--out", store.toString(),
+                "--device", "cpu", "--batch-size", "16", "--max-length", "12"));
+    }
+
+    static List<String> trainArgs(Path out, String... extra) {
+        return trainArgs(out, 8, extra);
+    }
+
+    static List<String> trainArgs(Path out, int epochs, String... extra) {
+        List<String> a = new ArrayList<>(List.of("train", "--features", store.toString(), "--preset", "tiny",
+                "--modulation", "cggm", "--out", out.toString(), "--epochs", Integer.toString(epochs), "--batch-size", "8",
+                "--threads", "2", "--device", "cpu", "--checkpoint-every", "5", "--quiet"));
+        a.addAll(List.of(extra));
+        return a;
+    }
+
+    @Test
+    void trainsAndPrintsAJsonSummaryLast(@TempDir Path tmp) throws Exception {
+        Path out = tmp.resolve("run");
+        var r = capture(() -> Main.run(trainArgs(out, 2, "--json").toArray(String[]::new)));
+        assertEquals(0, r.code(), r.err());
+        String[] lines = r.out().strip().split("\n");
+        JsonNode summary = new ObjectMapper().readTree(lines[lines.length - 1]);
+        assertEquals("succeeded", summary.path("status").asText());
+        assertTrue(summary.path("test").has("cls_acc/text") && summary.path("test").has("imbalance"), summary.toString());
+        for (String f : new String[] {"inference_model.onnx", "training.png", "summary.json", "metrics/epochs.jsonl"}) {
+            assertTrue(Files.exists(out.resolve(f)), f);
+        }
+    }
+
+    @Test
+    void errorsAreOneLine(@TempDir Path tmp) throws Exception {
+        var missing = capture(() -> Main.run("train", "--features", tmp.resolve("nope").toString(), "--preset", "tiny",
+                "--out", tmp.resolve("r").toString()));
+        assertEquals(1, missing.code());
+        assertTrue(missing.err().contains("not a feature store"), missing.err());
+        assertFalse(missing.err().contains("\tat "), missing.err());
+
+        Files.createDirectories(tmp.resolve("taken"));
+        Files.writeString(tmp.resolve("taken/x"), "x");
+        var taken = capture(() -> Main.run(trainArgs(tmp.resolve("taken")).toArray(String[]::new)));
+        assertEquals(1, taken.code());
+        assertTrue(taken.err().contains("already exists"), taken.err());
+
+        var badOption = capture(() -> Main.run(trainArgs(tmp.resolve("r2"), "--coefficients", "wild").toArray(String[]::new)));
+        assertEquals(1, badOption.code());
+        assertTrue(badOption.err().contains("WILD") || badOption.err().contains("wild"), badOption.err());
+    }
+
+    @Test
+    void runKilledWithSigkillAndResumedEndsWithTheSameWeights(@TempDir Path tmp) throws Exception {
+        Path straight = tmp.resolve("straight");
+        assertEquals(0, Main.run(trainArgs(straight).toArray(String[]::new)));
+
+        Path killed = tmp.resolve("killed");
+        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "--add-opens=java.base/java.nio=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
+                Main.class.getName()));
+        cmd.addAll(trainArgs(killed));
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(tmp.resolve("child.log").toFile()).start();
+        Path steps = killed.resolve("metrics/steps.jsonl");
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+        // kill inside epoch 3, between checkpoints (they come every 5 steps; 12 steps per epoch)
+        while (lines(steps) < 27 && p.isAlive() && System.nanoTime() < deadline) {
+            Thread.sleep(5);
+        }
+        assertTrue(p.isAlive(), "the child finished (exit " + (p.isAlive() ? "-" : p.exitValue())
+                + ") before it could be killed: " + Files.readString(tmp.resolve("child.log")));
+        p.destroyForcibly(); // SIGKILL
+        assertTrue(p.waitFor(30, TimeUnit.SECONDS));
+        assertEquals(137, p.exitValue(), "killed by SIGKILL");
+        long seenBeforeKill = lines(steps);
+        assertTrue(seenBeforeKill >= 27 && seenBeforeKill < 96, "killed at step " + seenBeforeKill);
+
+        assertEquals(0, Main.run("train", "--resume", killed.toString(), "--quiet"));
+
+        Map<String, SafeTensors.Entry> a = new Trainer.Inspector(straight).latestParameters();
+        Map<String, SafeTensors.Entry> b = new Trainer.Inspector(killed).latestParameters();
+        assertEquals(a.keySet(), b.keySet());
+        for (String k : a.keySet()) {
+            assertArrayEquals(a.get(k).data(), b.get(k).data(), k);
+        }
+        assertEquals(withoutTimes(straight.resolve("metrics/steps.jsonl")), withoutTimes(steps));
+        assertEquals(withoutTimes(straight.resolve("metrics/epochs.jsonl")), withoutTimes(killed.resolve("metrics/epochs.jsonl")));
+    }
+
+    static long lines(Path f) throws Exception {
+        if (!Files.exists(f)) {
+            return 0;
+        }
+        try (var s = Files.lines(f)) {
+            return s.count();
+        }
+    }
+
+    static List<String> withoutTimes(Path f) throws Exception {
+        return Files.readAllLines(f).stream().map(l -> l.replaceAll("\"(time_ms|elapsed_s)\":[0-9.eE+-]+,?", "")).toList();
+    }
+
+    record Captured(int code, String out, String err) {
+    }
+
+    interface Call {
+        int run() throws Exception;
+    }
+
+    static synchronized Captured capture(Call call) throws Exception {
+        PrintStream out = System.out;
+        PrintStream err = System.err;
+        ByteArrayOutputStream o = new ByteArrayOutputStream();
+        ByteArrayOutputStream e = new ByteArrayOutputStream();
+        try {
+            System.setOut(new PrintStream(o, true, StandardCharsets.UTF_8));
+            System.setErr(new PrintStream(e, true, StandardCharsets.UTF_8));
+            int code = call.run();
+            return new Captured(code, o.toString(StandardCharsets.UTF_8), e.toString(StandardCharsets.UTF_8));
+        } finally {
+            System.setOut(out);
+            System.setErr(err);
+        }
+    }
+}
