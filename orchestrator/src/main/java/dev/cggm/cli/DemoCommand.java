@@ -49,7 +49,7 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--out", defaultValue = "demo-output", description = "Working directory (default: ${DEFAULT-VALUE}).")
     Path out;
 
-    @Option(names = "--epochs", defaultValue = "6", description = "Epochs per method (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--epochs", defaultValue = "10", description = "Epochs per method (default: ${DEFAULT-VALUE}).")
     int epochs;
 
     @Option(names = "--batch-size", defaultValue = "64", description = "Batch size (default: ${DEFAULT-VALUE}).")
@@ -58,9 +58,10 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "666", description = "Seed of both runs (default: ${DEFAULT-VALUE}).")
     long seed;
 
-    @Option(names = "--coefficients", defaultValue = "faithful",
-            description = "CGGM coefficients: faithful (the official formula) or guarded (default: ${DEFAULT-VALUE}).")
-    String coefficients;
+    @Option(names = "--variants", defaultValue = "joint,cggm,cggm-guarded", split = ",",
+            description = "Runs to compare: joint, cggm (the official coefficient formula), cggm-guarded "
+                    + "(default: ${DEFAULT-VALUE}).")
+    List<String> variants;
 
     @Option(names = "--device", defaultValue = "auto", description = "auto, cpu or cuda[:N] (default: ${DEFAULT-VALUE}).")
     String device;
@@ -76,21 +77,23 @@ final class DemoCommand implements Callable<Integer> {
         long t0 = System.nanoTime();
         Path data = out.resolve("data");
         Path store = out.resolve("features");
-        System.err.println("demo: 1/3 dataset and features in " + out.toAbsolutePath());
+        for (String v : variants) {
+            config(v, store); // unknown variants fail before any work
+        }
+        System.err.println("demo: 1/" + (variants.size() + 1) + " dataset and features in " + out.toAbsolutePath());
         extract(data, store);
 
         String stamp = LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
         Map<String, TrainResult> results = new LinkedHashMap<>();
         try (FeatureStoreData features = FeatureStoreData.load(store)) {
-            for (String modulation : List.of("none", "cggm")) {
-                System.err.println("demo: " + (modulation.equals("none") ? "2/3 joint training" : "3/3 CGGM training"));
-                TrainConfig cfg = Recipes.defaults("food101", store.toAbsolutePath().toString(), modulation).with(
-                        Map.of("epochs", epochs, "batch_size", batchSize, "seed", seed, "device", device,
-                                "threads", threads, "coefficients", coefficients.toUpperCase(Locale.ROOT)));
-                Path runDir = out.resolve("runs").resolve(stamp + "-" + (modulation.equals("none") ? "joint" : "cggm"));
+            for (int i = 0; i < variants.size(); i++) {
+                String variant = variants.get(i);
+                System.err.printf(Locale.ROOT, "demo: %d/%d training %s%n", i + 2, variants.size() + 1, variant);
+                Path runDir = out.resolve("runs").resolve(stamp + "-" + variant);
+                TrainConfig cfg = config(variant, store);
                 try (Trainer t = Trainer.start(cfg, runDir, features, TrainCommand.sessions(cfg), new TrainProgress(false),
                         new TrainControl())) {
-                    results.put(modulation, t.run());
+                    results.put(variant, t.run());
                 }
             }
             Report report = Report.of(results, features.modalities().stream().map(m -> m.name()).toList(),
@@ -107,6 +110,19 @@ final class DemoCommand implements Callable<Integer> {
         return 0;
     }
 
+    /** The same configuration for every variant but the modulation. */
+    private TrainConfig config(String variant, Path store) {
+        String modulation = switch (variant) {
+            case "joint" -> "none";
+            case "cggm", "cggm-guarded" -> "cggm";
+            default -> throw new IllegalArgumentException("unknown demo variant '" + variant
+                    + "' (joint, cggm, cggm-guarded)");
+        };
+        return Recipes.defaults("food101", store.toAbsolutePath().toString(), modulation).with(Map.of(
+                "epochs", epochs, "batch_size", batchSize, "seed", seed, "device", device, "threads", threads,
+                "coefficients", variant.equals("cggm-guarded") ? "GUARDED" : "FAITHFUL"));
+    }
+
     private void extract(Path data, Path store) throws Exception {
         Dataset ds = DatasetFormat.parse("demo").open(data);
         TextEncoderSpec text = Encoders.text(Encoders.DEFAULT_TEXT, null);
@@ -120,7 +136,7 @@ final class DemoCommand implements Callable<Integer> {
         System.err.printf(Locale.ROOT, "demo: features ready (%.1f s, device %s)%n", r.seconds(), r.device());
     }
 
-    /** The side-by-side comparison of the runs. */
+    /** The side-by-side comparison of the runs (one column per variant). */
     record Report(Map<String, TrainResult> runs, List<String> modalities, double seconds) {
         static Report of(Map<String, TrainResult> runs, List<String> modalities, double seconds) {
             return new Report(runs, modalities, seconds);
@@ -128,50 +144,60 @@ final class DemoCommand implements Callable<Integer> {
 
         private List<String[]> rows() {
             List<String[]> rows = new ArrayList<>();
-            rows.add(row("test accuracy (fused)", "acc"));
-            rows.add(row("test macro F1 (fused)", "f1_macro"));
+            rows.add(row("test accuracy (fused)", r -> fmt(r.test().get("acc"))));
+            rows.add(row("test macro F1 (fused)", r -> fmt(r.test().get("f1_macro"))));
             for (String m : modalities) {
-                rows.add(row("test accuracy of the " + m + " classifier", "cls_acc/" + m));
+                rows.add(row("test accuracy of the " + m + " classifier", r -> fmt(r.test().get("cls_acc/" + m))));
             }
-            rows.add(row("imbalance (classifier accuracy gap)", "imbalance"));
-            rows.add(new String[] {"best epoch (validation)", Integer.toString(runs.get("none").bestEpoch()),
-                    Integer.toString(runs.get("cggm").bestEpoch())});
-            rows.add(new String[] {"training time", String.format(Locale.ROOT, "%.0f s", runs.get("none").seconds()),
-                    String.format(Locale.ROOT, "%.0f s", runs.get("cggm").seconds())});
+            rows.add(row("imbalance (classifier accuracy gap)", r -> fmt(r.test().get("imbalance"))));
+            rows.add(row("best epoch (validation)", r -> Integer.toString(r.bestEpoch())));
+            rows.add(row("training time", r -> String.format(Locale.ROOT, "%.0f s", r.seconds())));
             return rows;
         }
 
-        private String[] row(String label, String key) {
-            return new String[] {label, fmt(runs.get("none").test().get(key)), fmt(runs.get("cggm").test().get(key))};
+        private String[] row(String label, java.util.function.Function<TrainResult, String> cell) {
+            List<String> cells = new ArrayList<>(List.of(label));
+            runs.values().forEach(r -> cells.add(cell.apply(r)));
+            return cells.toArray(String[]::new);
         }
 
         String table() {
-            StringBuilder s = new StringBuilder(String.format(Locale.ROOT, "%-40s %10s %10s%n", "", "joint", "CGGM"));
+            StringBuilder s = new StringBuilder(String.format(Locale.ROOT, "%-40s", ""));
+            runs.keySet().forEach(v -> s.append(String.format(Locale.ROOT, " %13s", v)));
+            s.append('\n');
             for (String[] r : rows()) {
-                s.append(String.format(Locale.ROOT, "%-40s %10s %10s%n", r[0], r[1], r[2]));
+                s.append(String.format(Locale.ROOT, "%-40s", r[0]));
+                for (int i = 1; i < r.length; i++) {
+                    s.append(String.format(Locale.ROOT, " %13s", r[i]));
+                }
+                s.append('\n');
             }
             return s.toString().stripTrailing();
         }
 
         String markdown() {
             StringBuilder s = new StringBuilder("# cggm demo: joint training vs CGGM\n\n");
-            s.append("Built-in demo dataset (text is the easy modality, images the hard one), same seed for both "
-                    + "runs, `food101` architecture. Figures on the test split, best-on-validation model.\n\n");
-            s.append("| | joint | CGGM |\n|---|---|---|\n");
+            s.append("Built-in demo dataset (text is the easy modality, images the hard one), same seed for every "
+                    + "run, `food101` architecture. Figures on the test split, best-on-validation model. `cggm` uses "
+                    + "the official coefficient formula, `cggm-guarded` the guarded one (smoothed accuracies, "
+                    + "coefficients kept in [0, 2]).\n\n|");
+            runs.keySet().forEach(v -> s.append(" | ").append(v));
+            s.append(" |\n|---|");
+            runs.keySet().forEach(v -> s.append("---|"));
+            s.append('\n');
             for (String[] r : rows()) {
-                s.append("| ").append(r[0]).append(" | ").append(r[1]).append(" | ").append(r[2]).append(" |\n");
+                s.append("| ").append(String.join(" | ", r)).append(" |\n");
             }
             s.append("\nRuns (metrics, checkpoints, `training.png`, exported `inference_model.onnx`):\n\n");
-            runs.forEach((m, r) -> s.append("- ").append(m.equals("none") ? "joint" : "CGGM").append(": `")
-                    .append(Path.of(r.runDir())).append("`\n"));
+            runs.forEach((v, r) -> s.append("- ").append(v).append(": `").append(Path.of(r.runDir())).append("`\n"));
             s.append(String.format(Locale.ROOT, "%nTotal time %.0f s.%n", seconds));
             return s.toString();
         }
 
         Map<String, Object> json() {
             Map<String, Object> j = new LinkedHashMap<>();
-            runs.forEach((m, r) -> j.put(m.equals("none") ? "joint" : "cggm", Map.of("test", r.test(),
-                    "best_epoch", r.bestEpoch(), "run_dir", Path.of(r.runDir()).toString())));
+            runs.forEach((v, r) -> j.put(v, Map.of("test", r.test(), "best_epoch", r.bestEpoch(),
+                    "run_dir", Path.of(r.runDir()).toString())));
             j.put("seconds", seconds);
             return j;
         }

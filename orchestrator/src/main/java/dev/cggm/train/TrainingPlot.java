@@ -18,7 +18,9 @@ import java.util.Map;
 
 /**
  * A PNG of a run: each modality's classifier accuracy (training batches, smoothed, and
- * validation per epoch) and its gradient coefficient over the steps.
+ * validation per epoch) and its gradient coefficient over the steps. Coefficients are smoothed
+ * with a moving median: the official formula occasionally divides by ~1e-8 and gives
+ * coefficients of ±1e6, which would swamp an average; such steps are counted in the title.
  */
 public final class TrainingPlot {
     private static final int SMOOTH = 25;
@@ -56,7 +58,12 @@ public final class TrainingPlot {
         valAcc.forEach((m, pts) -> addSeries(accChart, m + " (validation)", pts, true));
         XYChart coeffChart = new XYChartBuilder().width(900).height(380)
                 .title(title + ": gradient coefficient per modality").xAxisTitle("step").yAxisTitle("coefficient").build();
-        coeff.forEach((m, pts) -> addSeries(coeffChart, m + " (smoothed)", smooth(pts), false));
+        coeff.forEach((m, pts) -> addSeries(coeffChart, m + " (moving median)", median(pts), false));
+        long degenerate = coeff.values().stream().findFirst().orElse(List.of()).stream()
+                .filter(p -> Math.abs(p[1]) > 10).count();
+        if (degenerate > 0) {
+            coeffChart.setTitle(coeffChart.getTitle() + " (" + degenerate + " steps with |coefficient| > 10)");
+        }
         for (XYChart c : List.of(accChart, coeffChart)) {
             if (c.getSeriesMap().isEmpty()) {
                 addSeries(c, "no data", List.of(new double[] {0, 0}), true);
@@ -73,7 +80,18 @@ public final class TrainingPlot {
         s.setMarker(markers ? SeriesMarkers.CIRCLE : SeriesMarkers.NONE);
     }
 
-    /** Trailing moving average (coefficients and batch accuracies are noisy step to step). */
+    /** Trailing moving median over the last {@value #SMOOTH} values. */
+    private static List<double[]> median(List<double[]> pts) {
+        List<double[]> out = new ArrayList<>();
+        for (int i = 0; i < pts.size(); i++) {
+            double[] w = pts.subList(Math.max(0, i - SMOOTH + 1), i + 1).stream().mapToDouble(p -> p[1])
+                    .filter(Double::isFinite).sorted().toArray();
+            out.add(new double[] {pts.get(i)[0], w.length == 0 ? 0 : w[w.length / 2]});
+        }
+        return out;
+    }
+
+    /** Trailing moving average (batch accuracies are noisy step to step). */
     private static List<double[]> smooth(List<double[]> pts) {
         List<double[]> out = new ArrayList<>();
         double sum = 0;
