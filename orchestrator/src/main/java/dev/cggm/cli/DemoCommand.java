@@ -19,6 +19,7 @@ import dev.cggm.train.TrainControl;
 import dev.cggm.train.TrainResult;
 import dev.cggm.train.Trainer;
 import dev.cggm.train.data.FeatureStoreData;
+import dev.cggm.train.data.InMemoryFeatureData;
 import dev.cggm.train.run.Json;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -85,7 +86,7 @@ final class DemoCommand implements Callable<Integer> {
 
         String stamp = LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
         Map<String, TrainResult> results = new LinkedHashMap<>();
-        try (FeatureStoreData features = FeatureStoreData.load(store)) {
+        try (InMemoryFeatureData features = FeatureStoreData.load(store)) {
             for (int i = 0; i < variants.size(); i++) {
                 String variant = variants.get(i);
                 System.err.printf(Locale.ROOT, "demo: %d/%d training %s%n", i + 2, variants.size() + 1, variant);

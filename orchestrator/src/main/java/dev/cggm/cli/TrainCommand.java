@@ -8,6 +8,7 @@ import dev.cggm.train.TrainControl;
 import dev.cggm.train.TrainResult;
 import dev.cggm.train.Trainer;
 import dev.cggm.train.data.FeatureStoreData;
+import dev.cggm.train.data.InMemoryFeatureData;
 import dev.cggm.train.run.RunDirectory;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
@@ -89,7 +90,7 @@ final class TrainCommand implements Callable<Integer> {
                         "threads", threads != null ? threads : cfg.threads()));
                 RunDirectory.open(mode.resume).writeConfig(cfg);
             }
-            try (FeatureStoreData data = FeatureStoreData.load(Path.of(cfg.features()));
+            try (InMemoryFeatureData data = FeatureStoreData.load(Path.of(cfg.features()));
                  Trainer t = Trainer.resume(mode.resume, data, sessions(cfg), progress, new TrainControl())) {
                 result = t.run();
             }
@@ -97,7 +98,7 @@ final class TrainCommand implements Callable<Integer> {
             NewRun n = mode.start;
             TrainConfig cfg = Recipes.defaults(n.preset, n.features.toAbsolutePath().toString(), n.modulation)
                     .with(overrides());
-            try (FeatureStoreData data = FeatureStoreData.load(n.features);
+            try (InMemoryFeatureData data = FeatureStoreData.load(n.features);
                  Trainer t = Trainer.start(cfg, n.out, data, sessions(cfg), progress, new TrainControl())) {
                 progress.onMessage("training " + n.preset + " (" + cfg.modulation() + ") on " + data.describe()
                         + " into " + n.out);

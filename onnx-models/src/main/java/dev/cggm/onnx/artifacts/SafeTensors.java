@@ -127,119 +127,30 @@ public final class SafeTensors {
         out.write(headerBytes);
     }
 
-    /** Reads all float32 tensors; other dtypes are an error naming the tensor. */
+    /** Reads all float32 tensors; a tensor of another dtype is an error naming it. */
     public static Map<String, Entry> read(Path file) throws IOException {
-        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
-            ByteBuffer lenBuf = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
-            readFully(ch, lenBuf, file);
-            long headerLen = lenBuf.flip().getLong();
-            if (headerLen <= 0 || headerLen > 100_000_000 || headerLen + 8 > ch.size()) {
-                throw new IOException(file + " is not a safetensors file (header length " + headerLen + ")");
+        Map<String, Entry> out = new LinkedHashMap<>();
+        for (Map.Entry<String, HostTensor> e : readTensors(file).entrySet()) {
+            HostTensor t = e.getValue();
+            if (!(t.data() instanceof float[] f)) {
+                throw new IOException(file + ": tensor '" + e.getKey() + "' is " + t.dtype() + "; only F32 is expected here");
             }
-            ByteBuffer headerBuf = ByteBuffer.allocate((int) headerLen);
-            readFully(ch, headerBuf, file);
-            JsonNode header = JSON.readTree(new String(headerBuf.array(), StandardCharsets.UTF_8));
-            long dataStart = 8 + headerLen;
-            Map<String, Entry> out = new LinkedHashMap<>();
-            for (Iterator<Map.Entry<String, JsonNode>> it = header.fields(); it.hasNext(); ) {
-                Map.Entry<String, JsonNode> f = it.next();
-                if (f.getKey().equals("__metadata__")) {
-                    continue;
-                }
-                JsonNode t = f.getValue();
-                if (!"F32".equals(t.path("dtype").asText())) {
-                    throw new IOException(file + ": tensor '" + f.getKey() + "' has dtype " + t.path("dtype").asText()
-                            + "; only F32 is supported");
-                }
-                long[] shape = new long[t.path("shape").size()];
-                for (int i = 0; i < shape.length; i++) {
-                    shape[i] = t.path("shape").get(i).asLong();
-                }
-                long begin = t.path("data_offsets").get(0).asLong();
-                long end = t.path("data_offsets").get(1).asLong();
-                long n = 1;
-                for (long d : shape) {
-                    n *= d;
-                }
-                if (end - begin != 4 * n || dataStart + end > ch.size()) {
-                    throw new IOException(file + ": tensor '" + f.getKey() + "' has inconsistent offsets");
-                }
-                ByteBuffer data = ByteBuffer.allocate((int) (end - begin)).order(ByteOrder.LITTLE_ENDIAN);
-                ch.position(dataStart + begin);
-                readFully(ch, data, file);
-                float[] values = new float[(int) n];
-                data.flip().asFloatBuffer().get(values);
-                out.put(f.getKey(), new Entry(shape, values));
-            }
-            return out;
+            out.put(e.getKey(), new Entry(t.shape(), f));
         }
+        return out;
     }
 
     /** Reads every tensor (F32, F64, I64, BOOL) as host tensors. */
     public static Map<String, HostTensor> readTensors(Path file) throws IOException {
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
-            ByteBuffer lenBuf = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
-            readFully(ch, lenBuf, file);
-            long headerLen = lenBuf.flip().getLong();
-            if (headerLen <= 0 || headerLen > 100_000_000 || headerLen + 8 > ch.size()) {
-                throw new IOException(file + " is not a safetensors file (header length " + headerLen + ")");
-            }
-            ByteBuffer headerBuf = ByteBuffer.allocate((int) headerLen);
-            readFully(ch, headerBuf, file);
-            JsonNode header = JSON.readTree(new String(headerBuf.array(), StandardCharsets.UTF_8));
-            long dataStart = 8 + headerLen;
+            JsonNode header = header(ch, file);
+            long dataStart = ch.position();
             Map<String, HostTensor> out = new LinkedHashMap<>();
             for (Iterator<Map.Entry<String, JsonNode>> it = header.fields(); it.hasNext(); ) {
                 Map.Entry<String, JsonNode> f = it.next();
-                if (f.getKey().equals("__metadata__")) {
-                    continue;
+                if (!f.getKey().equals("__metadata__")) {
+                    out.put(f.getKey(), tensor(ch, file, dataStart, f.getKey(), f.getValue()));
                 }
-                JsonNode t = f.getValue();
-                long[] shape = new long[t.path("shape").size()];
-                for (int i = 0; i < shape.length; i++) {
-                    shape[i] = t.path("shape").get(i).asLong();
-                }
-                int n = (int) HostTensor.count(shape);
-                long begin = t.path("data_offsets").get(0).asLong();
-                long end = t.path("data_offsets").get(1).asLong();
-                String dtype = t.path("dtype").asText();
-                int width = switch (dtype) {
-                    case "F32" -> 4;
-                    case "F64", "I64" -> 8;
-                    case "BOOL" -> 1;
-                    default -> throw new IOException(file + ": tensor '" + f.getKey() + "' has unsupported dtype " + dtype);
-                };
-                if (end - begin != (long) width * n || dataStart + end > ch.size()) {
-                    throw new IOException(file + ": tensor '" + f.getKey() + "' has inconsistent offsets");
-                }
-                ByteBuffer data = ByteBuffer.allocate((int) (end - begin)).order(ByteOrder.LITTLE_ENDIAN);
-                ch.position(dataStart + begin);
-                readFully(ch, data, file);
-                data.flip();
-                out.put(f.getKey(), switch (dtype) {
-                    case "F32" -> {
-                        float[] v = new float[n];
-                        data.asFloatBuffer().get(v);
-                        yield HostTensor.of(v, shape);
-                    }
-                    case "F64" -> {
-                        double[] v = new double[n];
-                        data.asDoubleBuffer().get(v);
-                        yield HostTensor.of(v, shape);
-                    }
-                    case "I64" -> {
-                        long[] v = new long[n];
-                        data.asLongBuffer().get(v);
-                        yield HostTensor.of(v, shape);
-                    }
-                    default -> {
-                        boolean[] v = new boolean[n];
-                        for (int i = 0; i < n; i++) {
-                            v[i] = data.get(i) != 0;
-                        }
-                        yield HostTensor.of(v, shape);
-                    }
-                });
             }
             return out;
         }
@@ -248,16 +159,71 @@ public final class SafeTensors {
     /** The {@code __metadata__} map of a safetensors file (empty if none). */
     public static Map<String, String> readMetadata(Path file) throws IOException {
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
-            ByteBuffer lenBuf = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
-            readFully(ch, lenBuf, file);
-            long headerLen = lenBuf.flip().getLong();
-            ByteBuffer headerBuf = ByteBuffer.allocate((int) headerLen);
-            readFully(ch, headerBuf, file);
-            JsonNode meta = JSON.readTree(new String(headerBuf.array(), StandardCharsets.UTF_8)).path("__metadata__");
             Map<String, String> out = new LinkedHashMap<>();
-            meta.fields().forEachRemaining(e -> out.put(e.getKey(), e.getValue().asText()));
+            header(ch, file).path("__metadata__").fields().forEachRemaining(e -> out.put(e.getKey(), e.getValue().asText()));
             return out;
         }
+    }
+
+    /** Reads the JSON header; the channel is left at the start of the data. */
+    private static JsonNode header(FileChannel ch, Path file) throws IOException {
+        ByteBuffer lenBuf = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
+        readFully(ch, lenBuf, file);
+        long headerLen = lenBuf.flip().getLong();
+        if (headerLen <= 0 || headerLen > 100_000_000 || headerLen + 8 > ch.size()) {
+            throw new IOException(file + " is not a safetensors file (header length " + headerLen + ")");
+        }
+        ByteBuffer headerBuf = ByteBuffer.allocate((int) headerLen);
+        readFully(ch, headerBuf, file);
+        return JSON.readTree(new String(headerBuf.array(), StandardCharsets.UTF_8));
+    }
+
+    private static HostTensor tensor(FileChannel ch, Path file, long dataStart, String name, JsonNode t) throws IOException {
+        long[] shape = new long[t.path("shape").size()];
+        for (int i = 0; i < shape.length; i++) {
+            shape[i] = t.path("shape").get(i).asLong();
+        }
+        int n = (int) HostTensor.count(shape);
+        long begin = t.path("data_offsets").get(0).asLong();
+        long end = t.path("data_offsets").get(1).asLong();
+        String dtype = t.path("dtype").asText();
+        int width = switch (dtype) {
+            case "F32" -> 4;
+            case "F64", "I64" -> 8;
+            case "BOOL" -> 1;
+            default -> throw new IOException(file + ": tensor '" + name + "' has unsupported dtype " + dtype);
+        };
+        if (end - begin != (long) width * n || dataStart + end > ch.size()) {
+            throw new IOException(file + ": tensor '" + name + "' has inconsistent offsets");
+        }
+        ByteBuffer data = ByteBuffer.allocate((int) (end - begin)).order(ByteOrder.LITTLE_ENDIAN);
+        ch.position(dataStart + begin);
+        readFully(ch, data, file);
+        data.flip();
+        return switch (dtype) {
+            case "F32" -> {
+                float[] v = new float[n];
+                data.asFloatBuffer().get(v);
+                yield HostTensor.of(v, shape);
+            }
+            case "F64" -> {
+                double[] v = new double[n];
+                data.asDoubleBuffer().get(v);
+                yield HostTensor.of(v, shape);
+            }
+            case "I64" -> {
+                long[] v = new long[n];
+                data.asLongBuffer().get(v);
+                yield HostTensor.of(v, shape);
+            }
+            default -> {
+                boolean[] v = new boolean[n];
+                for (int i = 0; i < n; i++) {
+                    v[i] = data.get(i) != 0;
+                }
+                yield HostTensor.of(v, shape);
+            }
+        };
     }
 
     private static void readFully(FileChannel ch, ByteBuffer buf, Path file) throws IOException {

@@ -4,10 +4,7 @@ import dev.cggm.features.store.FeatureBatch;
 import dev.cggm.features.store.FeatureStore;
 import dev.cggm.features.store.StoreManifest;
 import dev.cggm.onnx.models.Task;
-import org.apache.arrow.memory.util.Float16;
 
-import java.nio.FloatBuffer;
-import java.nio.ShortBuffer;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -15,37 +12,23 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * A feature store (written by {@code cggm extract}) loaded for training: each split is read
- * once into memory so batches can be drawn in any order — float32 features as floats, float16
- * ones kept as 16-bit values and widened only when a batch is gathered. The validation split may
- * be named {@code validation}, {@code val} or {@code dev}.
+ * Loads a feature store (written by {@code cggm extract}) for training: each split is read once
+ * into memory so batches can be drawn in any order — float32 features as floats, float16 ones
+ * kept as 16-bit values and widened only when a batch is gathered. The validation split may be
+ * named {@code validation}, {@code val} or {@code dev}.
  *
  * <p>Holding splits in memory bounds the dataset size by RAM (a split's modality must also fit
  * one Java array, 2³¹ values): fine for the demo, MOSI and IEMOCAP; a full Food-101 store of
  * full sequences needs a streaming reader, which this build does not have yet.
  */
-public final class FeatureStoreData implements FeatureData {
+public final class FeatureStoreData {
     private static final List<String> VALIDATION_NAMES = List.of("validation", "val", "dev");
 
-    private final Path dir;
-    private final StoreManifest manifest;
-    private final List<ModalityShape> modalities;
-    private final Split train;
-    private final Split validation;
-    private final Split test;
-
-    private FeatureStoreData(Path dir, StoreManifest manifest, List<ModalityShape> modalities, Split train,
-                             Split validation, Split test) {
-        this.dir = dir;
-        this.manifest = manifest;
-        this.modalities = modalities;
-        this.train = train;
-        this.validation = validation;
-        this.test = test;
+    private FeatureStoreData() {
     }
 
     /** Reads a complete feature store; an incomplete one or a missing split is an error saying what to do. */
-    public static FeatureStoreData load(Path dir) {
+    public static InMemoryFeatureData load(Path dir) {
         try (FeatureStore store = FeatureStore.open(dir)) {
             StoreManifest m = store.manifest();
             if (!StoreManifest.COMPLETE.equals(m.status())) {
@@ -61,12 +44,14 @@ public final class FeatureStoreData implements FeatureData {
             String val = VALIDATION_NAMES.stream().filter(n -> m.splits().containsKey(n)).findFirst()
                     .orElseThrow(() -> new IllegalArgumentException("feature store " + dir + " has no validation split ("
                             + "looked for " + VALIDATION_NAMES + "; it has " + m.splits().keySet() + ")"));
-            return new FeatureStoreData(dir, m, shapes, read(store, "train", "train", shapes),
-                    read(store, val, "validation", shapes), read(store, "test", "test", shapes));
+            return new InMemoryFeatureData(Task.CLASSIFICATION, m.labelNames().size(), m.labelNames(), shapes,
+                    read(store, "train", "train", shapes), read(store, val, "validation", shapes),
+                    read(store, "test", "test", shapes), "feature store " + dir);
         }
     }
 
-    private static Split read(FeatureStore store, String storeSplit, String name, List<ModalityShape> shapes) {
+    private static InMemoryFeatureData.Split read(FeatureStore store, String storeSplit, String name,
+                                                  List<ModalityShape> shapes) {
         if (!store.manifest().splits().containsKey(storeSplit)) {
             throw new IllegalArgumentException("feature store " + store.dir() + " has no '" + storeSplit + "' split (it has "
                     + store.manifest().splits().keySet() + ")");
@@ -78,7 +63,7 @@ public final class FeatureStoreData implements FeatureData {
             long n = rows * m.valuesPerSample();
             if (n > Integer.MAX_VALUE - 8) {
                 throw new IllegalArgumentException("the " + storeSplit + " split's '" + m.name() + "' features (" + n
-                        + " values) are too large to train from memory; extract pooled features (--pooling cls) "
+                        + " values) are too large to train from memory; extract pooled features (--pooling) "
                         + "or a smaller dataset");
             }
             data.put(m.name(), half ? new short[(int) n] : new float[(int) n]);
@@ -92,11 +77,9 @@ public final class FeatureStoreData implements FeatureData {
                 for (ModalityShape m : shapes) {
                     int per = m.valuesPerSample();
                     if (half) {
-                        ShortBuffer src = b.halfFloats(m.name());
-                        src.get((short[]) data.get(m.name()), row * per, count * per);
+                        b.halfFloats(m.name()).get((short[]) data.get(m.name()), row * per, count * per);
                     } else {
-                        FloatBuffer src = b.floats(m.name());
-                        src.get((float[]) data.get(m.name()), row * per, count * per);
+                        b.floats(m.name()).get((float[]) data.get(m.name()), row * per, count * per);
                     }
                 }
                 for (int i = 0; i < count; i++) {
@@ -110,115 +93,6 @@ public final class FeatureStoreData implements FeatureData {
             throw new IllegalArgumentException("feature store " + store.dir() + ": the " + storeSplit + " split has " + row
                     + " rows in its files but " + rows + " in its manifest; re-run ./cggm extract");
         }
-        return new Split(name, shapes, data, labels, ids);
-    }
-
-    /** One split in memory. */
-    static final class Split implements FeatureSplit {
-        private final String name;
-        private final List<ModalityShape> modalities;
-        private final Map<String, Object> data;
-        private final Map<String, Integer> widths = new LinkedHashMap<>();
-        private final long[] labels;
-        private final String[] ids;
-
-        Split(String name, List<ModalityShape> modalities, Map<String, Object> data, long[] labels, String[] ids) {
-            this.name = name;
-            this.modalities = modalities;
-            this.data = data;
-            this.labels = labels;
-            this.ids = ids;
-            modalities.forEach(m -> widths.put(m.name(), m.valuesPerSample()));
-        }
-
-        @Override
-        public String name() {
-            return name;
-        }
-
-        @Override
-        public int size() {
-            return labels.length;
-        }
-
-        @Override
-        public List<ModalityShape> modalities() {
-            return modalities;
-        }
-
-        @Override
-        public void gather(String modality, int[] rows, FloatBuffer dst) {
-            int per = widths.get(modality);
-            Object values = data.get(modality);
-            if (values instanceof float[] f) {
-                for (int i = 0; i < rows.length; i++) {
-                    dst.put(i * per, f, rows[i] * per, per);
-                }
-            } else {
-                short[] h = (short[]) values;
-                for (int i = 0; i < rows.length; i++) {
-                    int src = rows[i] * per;
-                    int out = i * per;
-                    for (int k = 0; k < per; k++) {
-                        dst.put(out + k, Float16.toFloat(h[src + k]));
-                    }
-                }
-            }
-        }
-
-        @Override
-        public long classLabel(int row) {
-            return labels[row];
-        }
-
-        @Override
-        public float target(int row) {
-            throw new UnsupportedOperationException("feature stores hold class labels");
-        }
-
-        @Override
-        public String id(int row) {
-            return ids[row];
-        }
-    }
-
-    @Override
-    public Task task() {
-        return Task.CLASSIFICATION;
-    }
-
-    @Override
-    public int numClasses() {
-        return manifest.labelNames().size();
-    }
-
-    @Override
-    public List<String> labelNames() {
-        return manifest.labelNames();
-    }
-
-    @Override
-    public List<ModalityShape> modalities() {
-        return modalities;
-    }
-
-    @Override
-    public FeatureSplit train() {
-        return train;
-    }
-
-    @Override
-    public FeatureSplit validation() {
-        return validation;
-    }
-
-    @Override
-    public FeatureSplit test() {
-        return test;
-    }
-
-    @Override
-    public String describe() {
-        return "feature store " + dir + " (" + train.size() + "/" + validation.size() + "/" + test.size() + " rows)";
+        return new InMemoryFeatureData.Split(name, shapes, data, labels, null, ids);
     }
 }

@@ -1,6 +1,7 @@
 package dev.cggm.train.data;
 
 import dev.cggm.onnx.models.Task;
+import org.apache.arrow.memory.util.Float16;
 
 import java.nio.FloatBuffer;
 import java.util.ArrayList;
@@ -8,7 +9,11 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-/** Features held in JVM arrays: for tests and small generated datasets. */
+/**
+ * Features held in JVM arrays, with random access for shuffled batches: generated datasets,
+ * tests, and feature stores loaded by {@link FeatureStoreData}. A modality's features are a
+ * {@code float[]} or a {@code short[]} of IEEE half floats (widened when a batch is gathered).
+ */
 public final class InMemoryFeatureData implements FeatureData {
     private final Task task;
     private final int numClasses;
@@ -18,8 +23,17 @@ public final class InMemoryFeatureData implements FeatureData {
     private final Split validation;
     private final Split test;
 
+    private final String description;
+
     public InMemoryFeatureData(Task task, int numClasses, List<String> labelNames, List<ModalityShape> modalities,
                                Split train, Split validation, Split test) {
+        this(task, numClasses, labelNames, modalities, train, validation, test, "in-memory features");
+    }
+
+    /** With a description for messages (e.g. where the features were loaded from). */
+    public InMemoryFeatureData(Task task, int numClasses, List<String> labelNames, List<ModalityShape> modalities,
+                               Split train, Split validation, Split test, String description) {
+        this.description = description;
         this.task = task;
         this.numClasses = numClasses;
         this.labelNames = List.copyOf(labelNames);
@@ -33,12 +47,12 @@ public final class InMemoryFeatureData implements FeatureData {
     public static final class Split implements FeatureSplit {
         private final String name;
         private final List<ModalityShape> modalities;
-        private final Map<String, float[]> features;
+        private final Map<String, Object> features;
         private final long[] labels;
         private final float[] targets;
         private final String[] ids;
 
-        public Split(String name, List<ModalityShape> modalities, Map<String, float[]> features, long[] labels,
+        public Split(String name, List<ModalityShape> modalities, Map<String, ?> features, long[] labels,
                      float[] targets, String[] ids) {
             this.name = name;
             this.modalities = List.copyOf(modalities);
@@ -47,8 +61,9 @@ public final class InMemoryFeatureData implements FeatureData {
             this.targets = targets;
             this.ids = ids;
             for (ModalityShape m : modalities) {
-                float[] f = features.get(m.name());
-                if (f == null || f.length != (long) ids.length * m.valuesPerSample()) {
+                Object f = features.get(m.name());
+                if (!(f instanceof float[] || f instanceof short[])
+                        || java.lang.reflect.Array.getLength(f) != (long) ids.length * m.valuesPerSample()) {
                     throw new IllegalArgumentException("split " + name + ": features of '" + m.name()
                             + "' must hold " + ids.length + " x " + m.valuesPerSample() + " values");
                 }
@@ -72,10 +87,21 @@ public final class InMemoryFeatureData implements FeatureData {
 
         @Override
         public void gather(String modality, int[] rows, FloatBuffer dst) {
-            float[] f = features.get(modality);
             int per = modalities.stream().filter(m -> m.name().equals(modality)).findFirst().orElseThrow().valuesPerSample();
-            for (int i = 0; i < rows.length; i++) {
-                dst.put(i * per, f, rows[i] * per, per);
+            Object values = features.get(modality);
+            if (values instanceof float[] f) {
+                for (int i = 0; i < rows.length; i++) {
+                    dst.put(i * per, f, rows[i] * per, per);
+                }
+            } else {
+                short[] h = (short[]) values;
+                for (int i = 0; i < rows.length; i++) {
+                    int src = rows[i] * per;
+                    int out = i * per;
+                    for (int k = 0; k < per; k++) {
+                        dst.put(out + k, Float16.toFloat(h[src + k]));
+                    }
+                }
             }
         }
 
@@ -86,6 +112,9 @@ public final class InMemoryFeatureData implements FeatureData {
 
         @Override
         public float target(int row) {
+            if (targets == null) {
+                throw new UnsupportedOperationException("split " + name + " holds class labels, not targets");
+            }
             return targets[row];
         }
 
@@ -132,7 +161,7 @@ public final class InMemoryFeatureData implements FeatureData {
 
     @Override
     public String describe() {
-        return "in-memory features (" + train.size() + "/" + validation.size() + "/" + test.size() + " rows)";
+        return description + " (" + train.size() + "/" + validation.size() + "/" + test.size() + " rows)";
     }
 
     /** Lists ids, for building splits. */
