@@ -26,10 +26,12 @@ with pyarrow, so it runs where the data directory is visible (the API calls need
 from __future__ import annotations
 
 import argparse
+import atexit
 import hashlib
 import importlib
 import json
 import os
+import shutil
 import sys
 import tempfile
 import time
@@ -49,7 +51,10 @@ def load_api(proto_dir: Path = PROTO_DIR, out_dir: str | None = None) -> SimpleN
     from grpc_tools import protoc
     import importlib.resources
 
-    out = out_dir or tempfile.mkdtemp(prefix="cggm-stubs-")
+    out = out_dir
+    if out is None:
+        out = tempfile.mkdtemp(prefix="cggm-stubs-")
+        atexit.register(shutil.rmtree, out, ignore_errors=True)
     well_known = str(importlib.resources.files("grpc_tools") / "_proto")  # google/protobuf/*.proto
     files = sorted(str(p.relative_to(proto_dir)) for p in (proto_dir / "cggm" / "v1").glob("*.proto"))
     rc = protoc.main(["grpc_tools.protoc", f"-I{proto_dir}", f"-I{well_known}", f"--python_out={out}",

@@ -90,10 +90,18 @@ public final class CggmServer {
         ExecutorService compute = Executors.newFixedThreadPool(PREDICTION_THREADS,
                 threads("cggm-predict", JobExecutor.STACK_BYTES));
         HealthStatusManager health = new HealthStatusManager();
-        ServerCredentials credentials = cfg.tls()
-                ? TlsServerCredentials.create(cfg.tlsCert().toFile(), cfg.tlsKey().toFile())
-                : InsecureServerCredentials.create();
-        Server server = NettyServerBuilder.forAddress(new InetSocketAddress(cfg.host(), cfg.port()), credentials)
+        NettyServerBuilder builder;
+        try {
+            ServerCredentials credentials = cfg.tls()
+                    ? TlsServerCredentials.create(cfg.tlsCert().toFile(), cfg.tlsKey().toFile())
+                    : InsecureServerCredentials.create();
+            builder = NettyServerBuilder.forAddress(new InetSocketAddress(cfg.host(), cfg.port()), credentials);
+        } catch (IOException | RuntimeException e) {
+            throw new IOException((cfg.tls() ? "cannot use --tls-cert " + cfg.tlsCert() + " and --tls-key " + cfg.tlsKey()
+                    + " (PEM certificate chain and PKCS#8 PEM key): " : "cannot listen on " + cfg.host() + ":" + cfg.port()
+                    + ": ") + e.getMessage(), e);
+        }
+        Server server = builder
                 .maxInboundMessageSize(cfg.maxMessageBytes())
                 .intercept(new AuthInterceptor(token))
                 .addService(new TrainingApi(data, runs, runExecutor, cfg.maxQueued(), streams, compute))

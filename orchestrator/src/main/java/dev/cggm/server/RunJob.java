@@ -166,7 +166,7 @@ final class RunJob extends Job<RunEvent> {
                 moveTo(JOB_STATE_PAUSED, "paused by a client before it started");
             }
             case JOB_STATE_RUNNING -> {
-                if (stopRequest == StopRequest.STOP_REQUEST_CANCEL) {
+                if (stopRequest == StopRequest.STOP_REQUEST_CANCEL || control == null) {
                     throw ApiErrors.failedPrecondition("run " + id() + " is being cancelled");
                 }
                 control.requestPause();
@@ -185,6 +185,9 @@ final class RunJob extends Job<RunEvent> {
             }
             case JOB_STATE_PAUSED -> moveTo(JOB_STATE_CANCELLED, "cancelled by a client while paused");
             case JOB_STATE_RUNNING -> {
+                if (control == null) {
+                    throw ApiErrors.failedPrecondition("run " + id() + " is ending");
+                }
                 control.requestCancel();
                 requestStop(StopRequest.STOP_REQUEST_CANCEL);
             }
