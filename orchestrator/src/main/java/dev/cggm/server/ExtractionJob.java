@@ -184,8 +184,8 @@ final class ExtractionJob extends Job<ExtractionEvent> {
     }
 
     synchronized boolean begin() {
-        if (state != JOB_STATE_QUEUED) {
-            return false;
+        if (state != JOB_STATE_QUEUED || shuttingDown) {
+            return false; // stays QUEUED on disk: scheduled again at the next start
         }
         stopRequested = false;
         moveTo(JOB_STATE_RUNNING, startTime == null ? "started" : "resumed");
@@ -248,11 +248,12 @@ final class ExtractionJob extends Job<ExtractionEvent> {
         }
     }
 
+    /** For a shutdown: a RUNNING extraction stops after the sample in flight, a QUEUED one does not start any more. */
     synchronized boolean stopForShutdown() {
+        shuttingDown = true;
         if (state != JOB_STATE_RUNNING) {
             return false;
         }
-        shuttingDown = true;
         stopRequested = true;
         return true;
     }

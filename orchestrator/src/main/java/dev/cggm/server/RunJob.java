@@ -223,8 +223,8 @@ final class RunJob extends Job<RunEvent> {
 
     /** QUEUED → RUNNING with a fresh control; null when the run is no longer queued (paused or cancelled meanwhile). */
     synchronized TrainControl begin() {
-        if (state != JOB_STATE_QUEUED) {
-            return null;
+        if (state != JOB_STATE_QUEUED || shuttingDown) {
+            return null; // stays QUEUED on disk: scheduled again at the next start
         }
         control = new TrainControl();
         moveTo(JOB_STATE_RUNNING, startTime == null ? "started" : "resumed");
@@ -238,7 +238,7 @@ final class RunJob extends Job<RunEvent> {
     synchronized void step(Map<String, Object> record, long stepsPerEpoch) {
         StepMetrics m = RunRecords.step(record, stepsPerEpoch);
         progress.setEpoch(m.getEpoch()).setCompletedSteps(m.getStep() + 1);
-        append(RunEvent.newBuilder().setStep(m).build());
+        append(RunEvent.newBuilder().setStep(m).setProgress(progress).build());
     }
 
     synchronized void epoch(Map<String, Object> record) {
@@ -246,7 +246,7 @@ final class RunJob extends Job<RunEvent> {
         if (m.getBest()) {
             progress.setBestEpoch(m.getEpoch());
         }
-        append(RunEvent.newBuilder().setEpoch(m).build());
+        append(RunEvent.newBuilder().setEpoch(m).setProgress(progress).build());
         persist(); // progress on disk once per epoch
     }
 
@@ -301,12 +301,15 @@ final class RunJob extends Job<RunEvent> {
         }
     }
 
-    /** Asks a RUNNING run to stop at its next step boundary for a shutdown; true if it was running. */
+    /**
+     * For a shutdown: a RUNNING run stops at its next step boundary (and is queued again), a
+     * QUEUED one does not start any more. True if it was running.
+     */
     synchronized boolean stopForShutdown() {
+        shuttingDown = true;
         if (state != JOB_STATE_RUNNING || control == null) {
             return false;
         }
-        shuttingDown = true;
         if (stopRequest != StopRequest.STOP_REQUEST_CANCEL) {
             control.requestPause();
         }

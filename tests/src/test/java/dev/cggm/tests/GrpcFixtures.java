@@ -54,6 +54,7 @@ final class GrpcFixtures {
     static synchronized Path sharedStore() throws IOException {
         if (sharedStore == null) {
             Path root = Files.createTempDirectory("cggm-grpc-store");
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> deleteQuietly(root)));
             Path data = DemoDataset.prepare(root.resolve("demo"), new DemoDataset.Spec(48, 16, 16, 21));
             Path store = root.resolve("store");
             assertEquals(0, Main.run("extract", "--dataset", data.toString(), "--format", "jsonl", "--out",
@@ -152,6 +153,16 @@ final class GrpcFixtures {
                     Files.copy(p, target);
                 }
             }
+        }
+    }
+
+    private static void deleteQuietly(Path root) {
+        try (Stream<Path> walk = Files.walk(root)) {
+            for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        } catch (IOException ignored) {
+            // a temporary directory: best effort
         }
     }
 

@@ -13,6 +13,8 @@ import dev.cggm.api.v1.TrainOptions;
 import dev.cggm.api.v1.TrainingServiceGrpc;
 import dev.cggm.api.v1.WatchRunRequest;
 import dev.cggm.cli.Main;
+import dev.cggm.server.CggmServer;
+import dev.cggm.server.ServerConfig;
 import io.grpc.Context;
 import io.grpc.ManagedChannel;
 import org.junit.jupiter.api.Test;
@@ -38,7 +40,8 @@ import static org.junit.jupiter.api.Assertions.fail;
  * A server process killed with SIGKILL in the middle of a training, started again on the same
  * data directory: the run is listed, PAUSED, with its history as the first server recorded it;
  * resumed, it completes; its history from sequence 0 is whole and in order, and its steps are
- * those of an uninterrupted run with the same options.
+ * those of an uninterrupted run with the same options. And a graceful shutdown: running runs
+ * checkpoint and continue by themselves at the next start.
  */
 class GrpcRestartTest {
     private static final Pattern LISTENING = Pattern.compile("listening on [^ ]+:(\\d+)");
@@ -122,6 +125,35 @@ class GrpcRestartTest {
                     history.stream().filter(RunEvent::hasStep).count());
         } finally {
             second.stop();
+        }
+    }
+
+    @Test
+    void aGracefulShutdownCheckpointsRunningRunsAndTheNextStartContinuesThem(@TempDir Path tmp) throws Exception {
+        Path data = GrpcFixtures.dataDir(tmp);
+        Path token = GrpcFixtures.tokenFile(tmp);
+        CggmServer first = CggmServer.start(ServerConfig.defaults(0, data, token));
+        String runId;
+        try (Channel ch = new Channel(first.port())) {
+            runId = GrpcFixtures.create(ch.stub, GrpcFixtures.tiny(30).setSeed(3)).getRunId();
+            GrpcFixtures.await("5 steps", () -> ch.stub.getRun(GetRunRequest.newBuilder().setRunId(runId).build())
+                    .getProgress().getCompletedSteps() >= 5);
+        } finally {
+            first.shutdown();
+        }
+        CggmServer second = CggmServer.start(ServerConfig.defaults(0, data, token));
+        try (Channel ch = new Channel(second.port())) {
+            List<RunEvent> history = GrpcFixtures.watch(ch.stub, runId, 0); // it continues on its own
+            List<RunEvent> changes = history.stream().filter(RunEvent::hasStateChange).toList();
+            assertEquals(List.of(JobState.JOB_STATE_QUEUED, JobState.JOB_STATE_RUNNING, JobState.JOB_STATE_QUEUED,
+                    JobState.JOB_STATE_RUNNING, JobState.JOB_STATE_SUCCEEDED), changes.stream()
+                    .map(e -> e.getStateChange().getState()).toList());
+            assertTrue(changes.get(2).getStateChange().getReason().contains("shut down"), changes.get(2).toString());
+            List<Long> steps = history.stream().filter(RunEvent::hasStep).map(e -> e.getStep().getStep()).toList();
+            assertEquals(30 * 6, steps.size(), "stopped at a step boundary with a checkpoint: no step trained twice");
+            assertEquals(steps.stream().sorted().toList(), steps);
+        } finally {
+            second.shutdown();
         }
     }
 

@@ -113,6 +113,11 @@ class GrpcTrainingTest {
         assertEquals(2, events.stream().filter(RunEvent::hasEpoch).count());
         var step = steps.get(0).getStep();
         assertEquals(6, step.getStepsPerEpoch());
+        for (RunEvent e : steps) {
+            assertEquals(e.getStep().getStep() + 1, e.getProgress().getCompletedSteps(), "progress rides on each step");
+            assertEquals(12, e.getProgress().getTotalSteps());
+            assertEquals(2, e.getProgress().getEpochs());
+        }
         assertEquals(List.of("image", "text"), step.getModalitiesMap().keySet().stream().sorted().toList());
         assertTrue(step.getModalitiesMap().get("text").getCoefficient() != 0);
 
