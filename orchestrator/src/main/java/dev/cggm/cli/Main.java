@@ -14,6 +14,7 @@ import picocli.CommandLine.Command;
                 TrainCommand.class,
                 ExtractCommand.class,
                 BenchCommand.class,
+                ServeCommand.class,
                 CommandLine.HelpCommand.class
         })
 public final class Main implements Runnable {

@@ -1,0 +1,123 @@
+package dev.cggm.server;
+
+import dev.cggm.api.v1.TrainOptions;
+import dev.cggm.onnx.runtime.DeviceSessions;
+import dev.cggm.onnx.runtime.ExecutionDevice;
+import dev.cggm.train.TrainConfig;
+import dev.cggm.train.TrainControl;
+import dev.cggm.train.TrainListener;
+import dev.cggm.train.TrainResult;
+import dev.cggm.train.Trainer;
+import dev.cggm.train.data.FeatureStoreData;
+import dev.cggm.train.run.RunDirectory;
+import io.grpc.StatusRuntimeException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.Map;
+import java.util.stream.Stream;
+
+/**
+ * Executes a run on a job thread: starts the trainer on a fresh run directory, or resumes it from
+ * the directory's newest checkpoint, and reports steps, epochs and the outcome to the
+ * {@link RunJob}. Every failure ends the run FAILED with a one-line message; the server goes on.
+ */
+final class TrainingTask {
+    private static final Logger LOG = LoggerFactory.getLogger(TrainingTask.class);
+
+    private final RunJob job;
+    private final DataDirectory data;
+
+    TrainingTask(RunJob job, DataDirectory data) {
+        this.job = job;
+        this.data = data;
+    }
+
+    void run() {
+        TrainControl control = job.begin();
+        if (control == null) {
+            return; // paused or cancelled while it waited
+        }
+        try {
+            job.ended(train(control));
+        } catch (StatusRuntimeException e) {
+            job.failed(e.getStatus().getDescription());
+        } catch (Throwable e) {
+            if (ApiErrors.expected(e)) {
+                LOG.warn("run {} failed: {}", job.id(), e.getMessage());
+            } else {
+                LOG.error("run {} failed", job.id(), e);
+            }
+            job.failed(data.redact(ApiErrors.describe(e)));
+        }
+    }
+
+    private TrainResult train(TrainControl control) throws Exception {
+        TrainOptions o = job.options();
+        Path features = data.resolve("options.features", o.getFeatures());
+        TrainConfig wanted = TrainOptionsMapper.config(o, features);
+        Path runDir = job.runDirectory();
+        TrainListener listener = new Listener();
+        boolean resume = hasCheckpoint(runDir);
+        TrainConfig cfg = wanted;
+        if (resume) {
+            // the stored config rules; only where the features are (the data directory may have
+            // moved) and the device/threads of a ResumeRun may change, as with --resume
+            RunDirectory dir = RunDirectory.open(runDir);
+            TrainConfig stored = dir.readConfig();
+            cfg = stored.with(Map.of("features", wanted.features(), "device", wanted.device(), "threads", wanted.threads()));
+            if (!cfg.equals(stored)) {
+                dir.writeConfig(cfg);
+            }
+        } else {
+            deleteTree(runDir); // a start that never reached its first checkpoint: start over
+        }
+        DeviceSessions sessions = new DeviceSessions(ExecutionDevice.parse(cfg.device()), cfg.threads())
+                .deterministic(true);
+        try (FeatureStoreData store = FeatureStoreData.load(Path.of(cfg.features()));
+             Trainer trainer = resume ? Trainer.resume(runDir, store, sessions, listener, control)
+                     : Trainer.start(cfg, runDir, store, sessions, listener, control)) {
+            job.trainingStarted(trainer.stepsPerEpoch(), cfg.epochs());
+            return trainer.run();
+        }
+    }
+
+    /** Whether the run directory holds a checkpoint to continue from (written at the end of Trainer.start). */
+    static boolean hasCheckpoint(Path runDir) throws IOException {
+        return Files.isRegularFile(runDir.resolve(RunDirectory.CONFIG))
+                && RunDirectory.open(runDir).latestCheckpoint().isPresent();
+    }
+
+    private static void deleteTree(Path p) throws IOException {
+        if (!Files.exists(p)) {
+            return;
+        }
+        try (Stream<Path> walk = Files.walk(p)) {
+            for (Path q : walk.sorted(Comparator.reverseOrder()).toList()) {
+                Files.delete(q);
+            }
+        }
+    }
+
+    /** The trainer's progress as the run's events. */
+    private final class Listener implements TrainListener {
+        @Override
+        public void onStep(Map<String, Object> record, long stepsPerEpoch) {
+            job.step(record, stepsPerEpoch);
+        }
+
+        @Override
+        public void onEpoch(Map<String, Object> record) {
+            job.epoch(record);
+        }
+
+        @Override
+        public void onMessage(String message) {
+            job.message(data.redact(message));
+        }
+    }
+}
