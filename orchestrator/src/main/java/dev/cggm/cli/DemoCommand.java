@@ -5,7 +5,6 @@ import dev.cggm.features.datasets.DatasetFormat;
 import dev.cggm.features.encoders.Encoders;
 import dev.cggm.features.encoders.ImageEncoderSpec;
 import dev.cggm.features.encoders.TextEncoderSpec;
-import dev.cggm.features.images.PreprocessorConfig;
 import dev.cggm.features.pipeline.ConsoleProgress;
 import dev.cggm.features.pipeline.ExtractionOptions;
 import dev.cggm.features.pipeline.ExtractionResult;
@@ -92,7 +91,7 @@ final class DemoCommand implements Callable<Integer> {
                 System.err.printf(Locale.ROOT, "demo: %d/%d training %s%n", i + 2, variants.size() + 1, variant);
                 Path runDir = out.resolve("runs").resolve(stamp + "-" + variant);
                 TrainConfig cfg = config(variant, store);
-                try (Trainer t = Trainer.start(cfg, runDir, features, TrainCommand.sessions(cfg), new TrainProgress(false),
+                try (Trainer t = Trainer.start(cfg, runDir, features, cfg.sessions(), new TrainProgress(false),
                         new TrainControl())) {
                     results.put(variant, t.run());
                 }
@@ -128,8 +127,8 @@ final class DemoCommand implements Callable<Integer> {
         Dataset ds = DatasetFormat.parse("demo").open(data);
         TextEncoderSpec text = Encoders.text(Encoders.DEFAULT_TEXT, null);
         ImageEncoderSpec image = Encoders.image(Encoders.DEFAULT_IMAGE, null);
-        PreprocessorConfig pre = image.preprocessing() != null ? image.preprocessing() : PreprocessorConfig.vitDefaults(224);
-        ExtractionOptions options = new ExtractionOptions(ds, text, image, pre, DEMO_MAX_LENGTH,
+        ExtractionOptions options = new ExtractionOptions(ds, text, image, image.preprocessingWith(null, null, null),
+                DEMO_MAX_LENGTH,
                 ExecutionDevice.parse(device), threads, ExtractionOptions.defaultWorkers(),
                 ExtractionOptions.DEFAULT_BATCH_SIZE, ExtractionOptions.DEFAULT_SHARD_SIZE, Pooling.NONE, Pooling.NONE,
                 Precision.FLOAT32, false, List.of(), 0);

@@ -117,7 +117,7 @@ final class ExtractCommand implements Callable<Integer> {
         Dataset ds = fmt.open(dataset);
         TextEncoderSpec text = Encoders.text(textEncoder, tokenizer);
         ImageEncoderSpec image = Encoders.image(imageEncoder, preprocessorConfig);
-        ExtractionOptions options = new ExtractionOptions(ds, text, image, preprocessing(image), maxLength, dev, threads,
+        ExtractionOptions options = new ExtractionOptions(ds, text, image, image.preprocessingWith(imageSize, imageMean, imageStd), maxLength, dev, threads,
                 workers != null ? workers : ExtractionOptions.defaultWorkers(), batchSize, shardSize,
                 pooling("text"), pooling("image"), Precision.parse(precision), strict, splits, limit);
         ExtractionResult r = Extractor.run(out, options, ConsoleProgress.auto());
@@ -143,11 +143,4 @@ final class ExtractCommand implements Callable<Integer> {
     }
 
     /** The encoder's preprocessing with flag overrides, or flags over HF ViT defaults when it has none. */
-    private PreprocessorConfig preprocessing(ImageEncoderSpec image) {
-        PreprocessorConfig base = image.preprocessing() != null ? image.preprocessing() : PreprocessorConfig.vitDefaults(224);
-        int size = imageSize != null ? imageSize : base.height();
-        float[] mean = imageMean != null ? imageMean : base.mean();
-        float[] std = imageStd != null ? imageStd : base.std();
-        return new PreprocessorConfig(size, imageSize != null ? imageSize : base.width(), base.rescaleFactor(), mean, std);
-    }
 }

@@ -1,7 +1,5 @@
 package dev.cggm.cli;
 
-import dev.cggm.onnx.runtime.DeviceSessions;
-import dev.cggm.onnx.runtime.ExecutionDevice;
 import dev.cggm.train.Recipes;
 import dev.cggm.train.TrainConfig;
 import dev.cggm.train.TrainControl;
@@ -91,7 +89,7 @@ final class TrainCommand implements Callable<Integer> {
                 RunDirectory.open(mode.resume).writeConfig(cfg);
             }
             try (InMemoryFeatureData data = FeatureStoreData.load(Path.of(cfg.features()));
-                 Trainer t = Trainer.resume(mode.resume, data, sessions(cfg), progress, new TrainControl())) {
+                 Trainer t = Trainer.resume(mode.resume, data, cfg.sessions(), progress, new TrainControl())) {
                 result = t.run();
             }
         } else {
@@ -99,7 +97,7 @@ final class TrainCommand implements Callable<Integer> {
             TrainConfig cfg = Recipes.defaults(n.preset, n.features.toAbsolutePath().toString(), n.modulation)
                     .with(overrides());
             try (InMemoryFeatureData data = FeatureStoreData.load(n.features);
-                 Trainer t = Trainer.start(cfg, n.out, data, sessions(cfg), progress, new TrainControl())) {
+                 Trainer t = Trainer.start(cfg, n.out, data, cfg.sessions(), progress, new TrainControl())) {
                 progress.onMessage("training " + n.preset + " (" + cfg.modulation() + ") on " + data.describe()
                         + " into " + n.out);
                 result = t.run();
@@ -148,7 +146,4 @@ final class TrainCommand implements Callable<Integer> {
         }
     }
 
-    static DeviceSessions sessions(TrainConfig cfg) {
-        return new DeviceSessions(ExecutionDevice.parse(cfg.device()), cfg.threads()).deterministic(true);
-    }
 }

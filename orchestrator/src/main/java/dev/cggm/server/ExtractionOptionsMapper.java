@@ -109,7 +109,9 @@ final class ExtractionOptionsMapper {
         TextEncoderSpec text = textEncoder(o, data);
         ImageEncoderSpec image = Encoders.image(nameOrPath(data, "options.image_encoder", o.getImageEncoder()),
                 optionalFile(data, "options.preprocessor_config", o.getPreprocessorConfig()));
-        return new dev.cggm.features.pipeline.ExtractionOptions(dataset, text, image, preprocessing(o, image),
+        return new dev.cggm.features.pipeline.ExtractionOptions(dataset, text, image, image.preprocessingWith(o.hasImageSize() ? o.getImageSize() : null,
+                o.getImageMeanCount() == 3 ? floats(o.getImageMeanList()) : null,
+                o.getImageStdCount() == 3 ? floats(o.getImageStdList()) : null),
                 o.getMaxLength(), ExecutionDevice.parse(o.getDevice()), o.getThreads(), o.getWorkers(), o.getBatchSize(),
                 o.getShardSize(), storePooling(o.getTextPooling()), storePooling(o.getImagePooling()),
                 o.getPrecision() == Precision.PRECISION_FLOAT16 ? dev.cggm.features.store.Precision.FLOAT16
@@ -120,16 +122,6 @@ final class ExtractionOptionsMapper {
     private static TextEncoderSpec textEncoder(ExtractionOptions o, DataDirectory data) {
         return Encoders.text(nameOrPath(data, "options.text_encoder", o.getTextEncoder()),
                 optionalFile(data, "options.tokenizer", o.getTokenizer()));
-    }
-
-    /** As the CLI: the encoder's preprocessing (or HF ViT defaults at 224) with the options' overrides. */
-    private static PreprocessorConfig preprocessing(ExtractionOptions o, ImageEncoderSpec image) {
-        PreprocessorConfig base = image.preprocessing() != null ? image.preprocessing() : PreprocessorConfig.vitDefaults(224);
-        int height = o.hasImageSize() ? o.getImageSize() : base.height();
-        int width = o.hasImageSize() ? o.getImageSize() : base.width();
-        float[] mean = o.getImageMeanCount() == 3 ? floats(o.getImageMeanList()) : base.mean();
-        float[] std = o.getImageStdCount() == 3 ? floats(o.getImageStdList()) : base.std();
-        return new PreprocessorConfig(height, width, base.rescaleFactor(), mean, std);
     }
 
     /** A value with '/' or ending in .onnx is a path (resolved in the data directory); anything else a name. */

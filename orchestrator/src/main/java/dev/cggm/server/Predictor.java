@@ -7,7 +7,6 @@ import dev.cggm.onnx.artifacts.ArtifactManifest;
 import dev.cggm.onnx.artifacts.SafeTensors;
 import dev.cggm.onnx.models.Modality;
 import dev.cggm.onnx.runtime.DeviceSessions;
-import dev.cggm.onnx.runtime.ExecutionDevice;
 import dev.cggm.train.ModelRunner;
 import dev.cggm.train.ParameterSet;
 import dev.cggm.train.TrainConfig;
@@ -16,6 +15,7 @@ import dev.cggm.train.data.BatchFeeder;
 import dev.cggm.train.data.FeatureData;
 import dev.cggm.train.data.FeatureSplit;
 import dev.cggm.train.data.FeatureStoreData;
+import dev.cggm.train.data.InMemoryFeatureData;
 import dev.cggm.train.data.ModalityShape;
 import dev.cggm.train.run.RunDirectory;
 
@@ -47,8 +47,8 @@ final class Predictor {
         Map<String, SafeTensors.Entry> values = Files.isRegularFile(run.bestParameters())
                 ? SafeTensors.read(run.bestParameters()) : new Trainer.Inspector(runDir).latestParameters();
         ParameterSet params = ParameterSet.create(manifest, values);
-        DeviceSessions sessions = new DeviceSessions(ExecutionDevice.parse(cfg.device()), cfg.threads());
-        try (FeatureStoreData data = FeatureStoreData.load(features);
+        DeviceSessions sessions = cfg.sessions();
+        try (InMemoryFeatureData data = FeatureStoreData.load(features);
              ModelRunner runner = new ModelRunner(run.artifacts(), manifest, params, sessions)) {
             checkFits(data, manifest);
             FeatureSplit rows = switch (split) {

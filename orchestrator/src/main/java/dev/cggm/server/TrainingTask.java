@@ -2,13 +2,13 @@ package dev.cggm.server;
 
 import dev.cggm.api.v1.TrainOptions;
 import dev.cggm.onnx.runtime.DeviceSessions;
-import dev.cggm.onnx.runtime.ExecutionDevice;
 import dev.cggm.train.TrainConfig;
 import dev.cggm.train.TrainControl;
 import dev.cggm.train.TrainListener;
 import dev.cggm.train.TrainResult;
 import dev.cggm.train.Trainer;
 import dev.cggm.train.data.FeatureStoreData;
+import dev.cggm.train.data.InMemoryFeatureData;
 import dev.cggm.train.run.RunDirectory;
 import io.grpc.StatusRuntimeException;
 import org.slf4j.Logger;
@@ -76,9 +76,8 @@ final class TrainingTask {
         } else {
             deleteTree(runDir); // a start that never reached its first checkpoint: start over
         }
-        DeviceSessions sessions = new DeviceSessions(ExecutionDevice.parse(cfg.device()), cfg.threads())
-                .deterministic(true);
-        try (FeatureStoreData store = FeatureStoreData.load(Path.of(cfg.features()));
+        DeviceSessions sessions = cfg.sessions();
+        try (InMemoryFeatureData store = FeatureStoreData.load(Path.of(cfg.features()));
              Trainer trainer = resume ? Trainer.resume(runDir, store, sessions, listener, control)
                      : Trainer.start(cfg, runDir, store, sessions, listener, control)) {
             job.trainingStarted(trainer.stepsPerEpoch(), cfg.epochs());

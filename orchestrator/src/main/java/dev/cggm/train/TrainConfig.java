@@ -1,5 +1,7 @@
 package dev.cggm.train;
 
+import dev.cggm.onnx.runtime.DeviceSessions;
+import dev.cggm.onnx.runtime.ExecutionDevice;
 import dev.cggm.train.modulation.CggmOptions;
 import dev.cggm.train.run.Json;
 
@@ -85,6 +87,11 @@ public record TrainConfig(
             }
             throw new IllegalArgumentException(root.getMessage() == null ? e.getMessage() : root.getMessage(), e);
         }
+    }
+
+    /** ONNX Runtime sessions on this run's device, deterministic (same seed, same results). */
+    public DeviceSessions sessions() {
+        return new DeviceSessions(ExecutionDevice.parse(device), threads).deterministic(true);
     }
 
     public CggmOptions cggmOptions() {

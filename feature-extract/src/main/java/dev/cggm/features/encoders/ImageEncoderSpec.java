@@ -13,4 +13,13 @@ import dev.cggm.features.images.PreprocessorConfig;
  * @param pretrained    false for the project's seeded (randomly initialised) ViT
  */
 public record ImageEncoderSpec(String name, ModelSource model, PreprocessorConfig preprocessing, boolean pretrained) {
+    /**
+     * The preprocessing to apply: the encoder's own (or HuggingFace's ViT defaults at 224) with
+     * any of size, mean and std overridden (null keeps the encoder's).
+     */
+    public PreprocessorConfig preprocessingWith(Integer size, float[] mean, float[] std) {
+        PreprocessorConfig base = preprocessing != null ? preprocessing : PreprocessorConfig.vitDefaults(224);
+        return new PreprocessorConfig(size != null ? size : base.height(), size != null ? size : base.width(),
+                base.rescaleFactor(), mean != null ? mean : base.mean(), std != null ? std : base.std());
+    }
 }
