@@ -50,15 +50,7 @@ public final class ImageEncoder implements AutoCloseable {
     public static ImageEncoder open(ImageEncoderSpec spec, PreprocessorConfig pre, DeviceSessions devices)
             throws OrtException {
         String model = spec.name() + " (" + spec.model().location() + ")";
-        OrtSession s;
-        try {
-            s = devices.open(spec.model().read());
-        } catch (DeviceSessions.DeviceUnavailableException e) {
-            throw e;
-        } catch (OrtException e) {
-            throw new EncoderInterfaceException("image encoder " + model + " cannot be loaded by ONNX Runtime: "
-                    + OrtInterface.firstLine(e), e);
-        }
+        OrtSession s = OrtInterface.load(spec.model(), "image", model, devices);
         try {
             TensorInfo in = OrtInterface.tensor(s.getInputInfo(), "image", model, INPUT, false, OnnxJavaType.FLOAT, 4, true,
                     INTERFACE);

@@ -1,5 +1,7 @@
 package dev.cggm.features.encoders;
 
+import dev.cggm.onnx.runtime.DeviceSessions;
+
 import ai.onnxruntime.NodeInfo;
 import ai.onnxruntime.OnnxJavaType;
 import ai.onnxruntime.OrtException;
@@ -48,6 +50,21 @@ final class OrtInterface {
                 throw new EncoderInterfaceException(kind + " encoder " + model + " does not match the interface "
                         + expected + ": unexpected input '" + in + "' (inputs: " + s.getInputNames() + ")");
             }
+        }
+    }
+
+    /**
+     * Opens an encoder's model on the device of {@code devices}; a model ONNX Runtime cannot load
+     * is an {@link EncoderInterfaceException} naming it ({@code kind}: "text" or "image").
+     */
+    static OrtSession load(ModelSource source, String kind, String model, DeviceSessions devices) throws OrtException {
+        try {
+            return devices.open(source.read());
+        } catch (DeviceSessions.DeviceUnavailableException e) {
+            throw e;
+        } catch (OrtException e) {
+            throw new EncoderInterfaceException(kind + " encoder " + model + " cannot be loaded by ONNX Runtime: "
+                    + firstLine(e), e);
         }
     }
 

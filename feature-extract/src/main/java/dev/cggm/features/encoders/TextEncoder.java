@@ -57,15 +57,7 @@ public final class TextEncoder implements AutoCloseable {
     public static TextEncoder open(TextEncoderSpec spec, TextTokenizer tokenizer, DeviceSessions devices)
             throws OrtException {
         String model = spec.name() + " (" + spec.model().location() + ")";
-        OrtSession s;
-        try {
-            s = devices.open(spec.model().read());
-        } catch (DeviceSessions.DeviceUnavailableException e) {
-            throw e;
-        } catch (OrtException e) {
-            throw new EncoderInterfaceException("text encoder " + model + " cannot be loaded by ONNX Runtime: "
-                    + OrtInterface.firstLine(e), e);
-        }
+        OrtSession s = OrtInterface.load(spec.model(), "text", model, devices);
         try {
             Map<String, NodeInfo> in = s.getInputInfo();
             OrtInterface.tensor(in, "text", model, INPUT_IDS, false, OnnxJavaType.INT64, 2, true, INTERFACE);

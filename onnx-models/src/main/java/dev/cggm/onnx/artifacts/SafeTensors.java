@@ -34,37 +34,11 @@ public final class SafeTensors {
     private SafeTensors() {
     }
 
-    /** Writes tensors (in map order) and optional string metadata atomically. */
+    /** Writes float32 tensors (in map order) and optional string metadata atomically. */
     public static void write(Path file, Map<String, Entry> tensors, Map<String, String> metadata) throws IOException {
-        ObjectNode header = JSON.createObjectNode();
-        if (metadata != null && !metadata.isEmpty()) {
-            ObjectNode meta = header.putObject("__metadata__");
-            metadata.forEach(meta::put);
-        }
-        long offset = 0;
-        for (Map.Entry<String, Entry> e : tensors.entrySet()) {
-            long bytes = 4L * e.getValue().data().length;
-            ObjectNode t = header.putObject(e.getKey());
-            t.put("dtype", "F32");
-            var shape = t.putArray("shape");
-            for (long d : e.getValue().shape()) {
-                shape.add(d);
-            }
-            var offsets = t.putArray("data_offsets");
-            offsets.add(offset);
-            offsets.add(offset + bytes);
-            offset += bytes;
-        }
-        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-        try (OutputStream out = Files.newOutputStream(tmp)) {
-            writeHeader(out, JSON.writeValueAsBytes(header));
-            for (Entry e : tensors.values()) {
-                ByteBuffer buf = ByteBuffer.allocate(4 * e.data().length).order(ByteOrder.LITTLE_ENDIAN);
-                buf.asFloatBuffer().put(e.data());
-                out.write(buf.array());
-            }
-        }
-        Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        Map<String, HostTensor> host = new LinkedHashMap<>();
+        tensors.forEach((name, e) -> host.put(name, HostTensor.of(e.data(), e.shape())));
+        writeTensors(file, host, metadata);
     }
 
     /** Writes host tensors of any supported type (F32, F64, I64, BOOL) atomically. */
