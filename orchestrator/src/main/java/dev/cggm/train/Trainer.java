@@ -68,6 +68,7 @@ public final class Trainer implements AutoCloseable {
     private final TrainListener listener;
     private final TrainControl control;
     private final int stepsPerEpoch;
+    private final List<String> modalityNames;
 
     // where the run stands: the next step to take
     private int epoch;
@@ -98,8 +99,8 @@ public final class Trainer implements AutoCloseable {
         this.classifierOptimizer = Optimizer.create(cfg.optimizer(), cfg.classifierWeightDecay(), cfg.momentum());
         this.stepsPerEpoch = (data.train().size() + cfg.batchSize() - 1) / cfg.batchSize();
         this.schedule = schedule(cfg, stepsPerEpoch);
-        List<String> modalities = model.modalities().stream().map(m -> m.name()).toList();
-        this.modulation = cfg.modulation().equals("cggm") ? new Cggm(cfg.cggmOptions(), modalities) : new JointTraining();
+        this.modalityNames = model.modalities().stream().map(m -> m.name()).toList();
+        this.modulation = cfg.modulation().equals("cggm") ? new Cggm(cfg.cggmOptions(), modalityNames) : new JointTraining();
         this.stepLog = new MetricsLog(run.stepsLog());
         this.epochLog = new MetricsLog(run.epochsLog());
     }
@@ -203,14 +204,15 @@ public final class Trainer implements AutoCloseable {
                 stepMasks.values().forEach(OnnxTensor::close);
             }
         }
-        List<String> modalities = model.modalities().stream().map(m -> m.name()).toList();
-        StepView view = new StepView(globalStep, data.task(), batch.size(), model.outputDim(), modalities,
+        requireFiniteLoss(out, rows);
+        StepView view = new StepView(globalStep, data.task(), batch.size(), model.outputDim(), modalityNames,
                 out.classifierOutputs(), batch.classLabels(), batch.targets(), params);
-        requireFinite(out, rows);
         ModulationStats mod = modulation.apply(view);
 
+        requireFinite(params.classifiers(), GradientClipping.norm(params.classifiers()));
         classifierOptimizer.step(params.classifiers(), cfg.classifierLr());
-        double gradNorm = GradientClipping.clip(params.model(), cfg.clip());
+        double gradNorm = GradientClipping.clip(params.model(), cfg.clip()); // leaves non-finite gradients alone
+        requireFinite(params.model(), gradNorm);
         modelOptimizer.step(params.model(), schedule.lr());
 
         epochLossSum += out.loss() * batch.size();
@@ -223,7 +225,7 @@ public final class Trainer implements AutoCloseable {
         rec.put("total_loss", out.loss() + mod.addedLoss());
         rec.put("lr", schedule.lr());
         rec.put("grad_norm", gradNorm);
-        for (String m : modalities) {
+        for (String m : modalityNames) {
             rec.put("cls_loss/" + m, out.classifierLosses().get(m));
             rec.put("cls_acc/" + m, mod.classifierAccuracy().get(m));
             rec.put("coeff/" + m, mod.coefficients().get(m));
@@ -431,23 +433,38 @@ public final class Trainer implements AutoCloseable {
         return java.util.Arrays.copyOfRange(order, from, Math.min(order.length, from + cfg.batchSize()));
     }
 
-    /** Stops the run, naming where, when the loss or a gradient is not finite. */
-    private void requireFinite(ModelRunner.Outputs out, int[] rows) {
-        String where = "epoch " + (epoch + 1) + ", step " + globalStep;
+    /** Stops the run, naming where and which samples, when the loss is not finite. */
+    private void requireFiniteLoss(ModelRunner.Outputs out, int[] rows) {
         if (!Double.isFinite(out.loss())) {
-            throw new TrainingFailed("the loss became " + out.loss() + " at " + where + " (batch of samples "
+            throw new TrainingFailed("the loss became " + out.loss() + " at " + where() + " (batch of samples "
                     + DataChecks.ids(data.train(), rows) + "); the last good checkpoint is kept in "
                     + run.root().resolve("checkpoints") + "; try a lower --lr");
         }
-        for (ParameterSet.Param p : params.all()) {
+    }
+
+    /**
+     * Stops the run when {@code norm} — the gradients' joint norm, computed anyway for clipping —
+     * is not finite, naming the first parameter with a non-finite gradient.
+     */
+    private void requireFinite(List<ParameterSet.Param> group, double norm) {
+        if (Double.isFinite(norm)) {
+            return;
+        }
+        String name = group.stream().filter(p -> {
             for (int i = 0; i < p.size(); i++) {
                 if (!Float.isFinite(p.grad().get(i))) {
-                    throw new TrainingFailed("the gradient of '" + p.name() + "' became non-finite at " + where
-                            + "; the last good checkpoint is kept in " + run.root().resolve("checkpoints")
-                            + "; try a lower --lr or a smaller --clip");
+                    return true;
                 }
             }
-        }
+            return false;
+        }).map(ParameterSet.Param::name).findFirst().orElse("?");
+        throw new TrainingFailed("the gradient of '" + name + "' became non-finite at " + where()
+                + "; the last good checkpoint is kept in " + run.root().resolve("checkpoints")
+                + "; try a lower --lr or a smaller --clip");
+    }
+
+    private String where() {
+        return "epoch " + (epoch + 1) + ", step " + globalStep;
     }
 
     private static LrSchedule schedule(TrainConfig cfg, int stepsPerEpoch) {
