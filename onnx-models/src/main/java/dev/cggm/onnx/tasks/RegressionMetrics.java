@@ -1,4 +1,4 @@
-package dev.cggm.train.metrics;
+package dev.cggm.onnx.tasks;
 
 /**
  * The sentiment-regression metrics of the reference (CMU-MOSI): mean absolute error, Pearson
@@ -6,7 +6,25 @@ package dev.cggm.train.metrics;
  * half-to-even rounding), Acc-2 (signs agree, positive = &gt; 0) and the support-weighted F1 of
  * that binary decision. All samples count (the reference's {@code exclude_zero = False}).
  */
-public record RegressionMetrics(double mae, double correlation, double acc2, double acc7, double f1, int count) {
+public record RegressionMetrics(double mae, double correlation, double acc2, double acc7, double f1, int count)
+        implements TaskMetrics {
+    @Override
+    public java.util.Map<String, Double> values() {
+        java.util.Map<String, Double> m = new java.util.LinkedHashMap<>();
+        m.put("mae", mae);
+        m.put("corr", correlation);
+        m.put("acc2", acc2);
+        m.put("acc7", acc7);
+        m.put("f1", f1);
+        return m;
+    }
+
+    /** −MAE: higher is better. */
+    @Override
+    public double score() {
+        return -mae;
+    }
+
     public static RegressionMetrics of(float[] predicted, float[] targets) {
         int n = targets.length;
         if (n == 0) {

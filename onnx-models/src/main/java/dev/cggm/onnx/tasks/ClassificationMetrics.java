@@ -1,4 +1,4 @@
-package dev.cggm.train.metrics;
+package dev.cggm.onnx.tasks;
 
 import java.util.TreeSet;
 
@@ -7,7 +7,22 @@ import java.util.TreeSet;
  * macro = unweighted mean over the classes present in the labels or the predictions; weighted =
  * mean weighted by each class's support in the labels.
  */
-public record ClassificationMetrics(double accuracy, double macroF1, double weightedF1, int count) {
+public record ClassificationMetrics(double accuracy, double macroF1, double weightedF1, int count) implements TaskMetrics {
+    @Override
+    public java.util.Map<String, Double> values() {
+        java.util.Map<String, Double> m = new java.util.LinkedHashMap<>();
+        m.put("acc", accuracy);
+        m.put("f1_macro", macroF1);
+        m.put("f1_weighted", weightedF1);
+        return m;
+    }
+
+    /** Accuracy. */
+    @Override
+    public double score() {
+        return accuracy;
+    }
+
     public static ClassificationMetrics of(int[] predicted, long[] labels) {
         int n = labels.length;
         if (n == 0) {
