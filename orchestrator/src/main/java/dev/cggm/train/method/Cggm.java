@@ -1,13 +1,16 @@
-package dev.cggm.train.modulation;
+package dev.cggm.train.method;
 
+import dev.cggm.onnx.models.CggmModel;
+import dev.cggm.onnx.models.ModelFeature;
 import dev.cggm.onnx.runtime.HostTensor;
-import dev.cggm.onnx.models.ModelIO;
+import dev.cggm.train.ModelRoles;
 import dev.cggm.train.ParameterSet;
 import dev.cggm.train.optim.GradientClipping;
 
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Classifier-guided gradient modulation (Guo et al., NeurIPS 2024), step for step as the
@@ -15,8 +18,8 @@ import java.util.Map;
  * <ol>
  *   <li>the direction term pending from the previous step contributes λ·∂L_gm/∂W to the fusion
  *       out-layer weight's gradient (weights mode);</li>
- *   <li>each classifier's batch accuracy change gives a coefficient per modality — faster
- *       improving modalities get smaller ones;</li>
+ *   <li>each auxiliary classifier's batch accuracy change gives a coefficient per modality —
+ *       faster improving modalities get smaller ones;</li>
  *   <li>the new direction term is built from cosines between each classifier's out-layer and the
  *       fusion out-layer;</li>
  *   <li>every gradient of modality m's encoder is multiplied by coeff_m·ρ.</li>
@@ -24,7 +27,12 @@ import java.util.Map;
  * The classifiers themselves learn from their own losses (the training graph gives their
  * gradients from detached encoder outputs); the trainer then clips and steps as usual.
  */
-public final class Cggm implements Modulation {
+public final class Cggm implements BalancingMethod, GradientTransform {
+    public static final MethodDescriptor<CggmOptions> DESCRIPTOR = new MethodDescriptor<>("cggm",
+            "classifier-guided gradient modulation (Guo et al., NeurIPS 2024)", CggmOptions.class,
+            CggmOptions::defaults, List.of(CggmModel.ID), Set.of(ModelFeature.AUXILIARY_CLASSIFIERS), 2,
+            Integer.MAX_VALUE, Cggm::new);
+
     private final CggmOptions options;
     private final List<String> modalities;
     private double[] previousAccuracy;
@@ -36,17 +44,12 @@ public final class Cggm implements Modulation {
     private record Pending(double[] coefficients, float[][] classifierWeights, float[] fusionWeight, double value) {
     }
 
-    public Cggm(CggmOptions options, List<String> modalities) {
+    public Cggm(CggmOptions options, MethodSetup setup) {
         this.options = options;
-        this.modalities = List.copyOf(modalities);
+        this.modalities = List.copyOf(setup.modalities());
         int m = modalities.size();
         this.previousAccuracy = new double[m];
         this.previousCoefficients = filled(m, 1.0);
-    }
-
-    @Override
-    public String id() {
-        return "cggm";
     }
 
     public CggmOptions options() {
@@ -54,9 +57,15 @@ public final class Cggm implements Modulation {
     }
 
     @Override
-    public ModulationStats apply(StepView step) {
+    public GradientTransform gradients() {
+        return this;
+    }
+
+    @Override
+    public StepReport apply(StepContext step) {
         int m = modalities.size();
-        ParameterSet.Param fusionOut = step.params().get(ModelIO.FUSION_OUT_WEIGHT);
+        ModelRoles roles = step.roles();
+        ParameterSet.Param fusionOut = roles.headOut().weight();
 
         // 1. last step's direction term joins this step's fusion out-layer gradient (weights mode)
         double addedLoss = 0;
@@ -68,10 +77,8 @@ public final class Cggm implements Modulation {
 
         // 2. coefficients from the change of each classifier's batch accuracy
         double[] accuracy = new double[m];
-        Map<String, Double> accStats = new LinkedHashMap<>();
         for (int k = 0; k < m; k++) {
-            accuracy[k] = ClassifierAccuracy.of(step, step.classifierOutputs().get(modalities.get(k)));
-            accStats.put(modalities.get(k), accuracy[k]);
+            accuracy[k] = step.modalityAgreement(modalities.get(k));
         }
         boolean guardTriggered = false;
         double[] coeff;
@@ -90,16 +97,14 @@ public final class Cggm implements Modulation {
         // 3. the direction term from out-layer cosines
         float[][] classifierTensors = new float[m][];
         for (int k = 0; k < m; k++) {
-            ParameterSet.Param w = step.params().get(ModelIO.classifierOutWeight(k));
+            ParameterSet.Param w = roles.auxiliaryOut(modalities.get(k)).weight();
             classifierTensors[k] = copy(options.direction() == CggmOptions.Direction.WEIGHTS ? w.value() : w.grad(), w.size());
         }
         float[] fusionTensor = copy(options.direction() == CggmOptions.Direction.WEIGHTS
                 ? fusionOut.value() : fusionOut.grad(), fusionOut.size());
         double[] cos = new double[m];
-        Map<String, Double> cosStats = new LinkedHashMap<>();
         for (int k = 0; k < m; k++) {
             cos[k] = DirectionTerm.cosine(classifierTensors[k], fusionTensor);
-            cosStats.put(modalities.get(k), cos[k]);
         }
         double balance = DirectionTerm.value(coeff, cos);
         if (options.direction() == CggmOptions.Direction.WEIGHTS) {
@@ -110,16 +115,21 @@ public final class Cggm implements Modulation {
         }
 
         // 4. encoder gradients × coeff·ρ
-        Map<String, Double> coeffStats = new LinkedHashMap<>();
+        Map<String, Double> metrics = new LinkedHashMap<>();
         for (int k = 0; k < m; k++) {
             String modality = modalities.get(k);
             float factor = (float) (coeff[k] * options.rho());
-            for (ParameterSet.Param p : step.params().group(ModelIO.encoderGroup(modality))) {
+            for (ParameterSet.Param p : roles.encoder(modality)) {
                 GradientClipping.scale(p.grad(), p.size(), factor);
             }
-            coeffStats.put(modality, coeff[k]);
+            metrics.put("coeff/" + modality, coeff[k]);
+            metrics.put("cos/" + modality, cos[k]);
         }
-        return new ModulationStats(accStats, coeffStats, cosStats, balance, addedLoss, guardTriggered);
+        metrics.put("l_gm", balance);
+        if (guardTriggered) {
+            metrics.put("guard", 1.0);
+        }
+        return new StepReport(metrics, addedLoss);
     }
 
     /** coeff_m = (S − d_m)/S with d = acc − previous and S = Σd + 1e-8 (the reference's formula). */

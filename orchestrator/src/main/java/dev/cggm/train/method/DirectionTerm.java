@@ -1,4 +1,4 @@
-package dev.cggm.train.modulation;
+package dev.cggm.train.method;
 
 import java.nio.FloatBuffer;
 

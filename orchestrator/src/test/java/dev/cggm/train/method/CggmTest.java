@@ -1,11 +1,12 @@
-package dev.cggm.train.modulation;
+package dev.cggm.train.method;
 
 import dev.cggm.onnx.artifacts.ArtifactManifest;
 import dev.cggm.onnx.artifacts.SafeTensors;
 import dev.cggm.onnx.artifacts.TrainingArtifacts;
-import dev.cggm.onnx.models.ModelIO;
 import dev.cggm.onnx.models.Presets;
-import dev.cggm.onnx.models.Task;
+import dev.cggm.onnx.tasks.Targets;
+import dev.cggm.onnx.tasks.Tasks;
+import dev.cggm.train.ModelRoles;
 import dev.cggm.train.ParameterSet;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -22,21 +23,27 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * Drives the CGGM modulator with chosen classifier accuracies on the tiny preset's real
- * parameters and checks it against the reference formulas: coefficients, scaled encoder
- * gradients, and the direction term's gradient (against finite differences of L_gm).
+ * Drives CGGM with chosen classifier accuracies on the tiny preset's real parameters and roles
+ * and checks it against the reference formulas: coefficients, scaled encoder gradients, and the
+ * direction term's gradient (against finite differences of L_gm).
  */
 class CggmTest {
-    static final List<String> MODS = List.of("image", "text");
     static final int BATCH = 10;
     static final int CLASSES = 3;
+    static final String FUSION_OUT = "out_layer.weight";
+    static final String IMAGE_OUT = "classifers.0.out_layer.weight";
+    static final String TEXT_OUT = "classifers.1.out_layer.weight";
     ParameterSet params;
+    ModelRoles roles;
+    MethodSetup setup;
     Map<String, float[]> gradsBefore;
 
     @BeforeEach
     void setUp(@TempDir Path tmp) throws Exception {
         ArtifactManifest m = TrainingArtifacts.write(tmp.resolve("a"), "tiny", Presets.get("tiny"), 3, false);
         params = ParameterSet.create(m, SafeTensors.read(tmp.resolve("a").resolve(TrainingArtifacts.CHECKPOINT)));
+        roles = new ModelRoles(m, params);
+        setup = new MethodSetup(m.config(), 3);
         Random rng = new Random(4);
         gradsBefore = new LinkedHashMap<>();
         for (ParameterSet.Param p : params.all()) {
@@ -58,11 +65,19 @@ class CggmTest {
         return o;
     }
 
-    StepView step(long t, int correctImage, int correctText) {
+    StepContext step(long t, int correctImage, int correctText) {
         Map<String, float[]> outs = new LinkedHashMap<>();
         outs.put("image", outputsWithCorrect(correctImage));
         outs.put("text", outputsWithCorrect(correctText));
-        return new StepView(t, Task.CLASSIFICATION, BATCH, CLASSES, MODS, outs, new long[BATCH], null, params);
+        return new FixedStep(t, Tasks.CLASSIFICATION, CLASSES, outs, Targets.classes(new long[BATCH]), params, roles);
+    }
+
+    Cggm cggm(double rho, double lambda, CggmOptions.Direction d, CggmOptions.Coefficients c) {
+        return new Cggm(new CggmOptions(rho, lambda, d, c), setup);
+    }
+
+    static double coeff(StepReport r, String m) {
+        return r.metrics().get("coeff/" + m);
     }
 
     static double[] reference(double[] acc, double[] prev) {
@@ -94,14 +109,14 @@ class CggmTest {
 
     @Test
     void coefficientsAndEncoderScalingFollowTheReference() {
-        Cggm cggm = new Cggm(new CggmOptions(1.3, 0.05, CggmOptions.Direction.WEIGHTS, CggmOptions.Coefficients.FAITHFUL), MODS);
+        Cggm cggm = cggm(1.3, 0.05, CggmOptions.Direction.WEIGHTS, CggmOptions.Coefficients.FAITHFUL);
         // step 0: image 3/10, text 8/10 correct; previous accuracies start at 0
-        ModulationStats s0 = cggm.apply(step(0, 3, 8));
+        StepReport s0 = cggm.apply(step(0, 3, 8));
         double[] c0 = reference(new double[] {0.3, 0.8}, new double[] {0, 0});
-        assertEquals(c0[0], s0.coefficients().get("image"), 1e-12);
-        assertEquals(c0[1], s0.coefficients().get("text"), 1e-12);
-        assertTrue(s0.coefficients().get("text") < s0.coefficients().get("image"), "the faster modality gets less");
-        assertEquals(0.3, s0.classifierAccuracy().get("image"), 1e-12);
+        assertEquals(c0[0], coeff(s0, "image"), 1e-12);
+        assertEquals(c0[1], coeff(s0, "text"), 1e-12);
+        assertTrue(coeff(s0, "text") < coeff(s0, "image"), "the faster modality gets less");
+        assertEquals(0.3, step(0, 3, 8).modalityAgreement("image"), 1e-12);
         for (ParameterSet.Param p : params.all()) {
             float[] before = gradsBefore.get(p.name());
             float[] after = grad(p.name());
@@ -113,30 +128,30 @@ class CggmTest {
         }
         // step 1: accuracies move to 5/10 and 9/10; differences against step 0's
         resetGrads();
-        ModulationStats s1 = cggm.apply(step(1, 5, 9));
+        StepReport s1 = cggm.apply(step(1, 5, 9));
         double[] c1 = reference(new double[] {0.5, 0.9}, new double[] {0.3, 0.8});
-        assertEquals(c1[0], s1.coefficients().get("image"), 1e-9);
-        assertEquals(c1[1], s1.coefficients().get("text"), 1e-9);
+        assertEquals(c1[0], coeff(s1, "image"), 1e-9);
+        assertEquals(c1[1], coeff(s1, "text"), 1e-9);
     }
 
     @Test
     void directionTermGradientMatchesFiniteDifferencesOfLgm() {
         double lambda = 0.2;
-        Cggm cggm = new Cggm(new CggmOptions(1.0, lambda, CggmOptions.Direction.WEIGHTS, CggmOptions.Coefficients.FAITHFUL), MODS);
-        ModulationStats s0 = cggm.apply(step(0, 3, 8));
-        double[] coeff = {s0.coefficients().get("image"), s0.coefficients().get("text")};
-        float[] w = value(ModelIO.FUSION_OUT_WEIGHT);
-        float[][] a = {value(ModelIO.classifierOutWeight(0)), value(ModelIO.classifierOutWeight(1))};
+        Cggm cggm = cggm(1.0, lambda, CggmOptions.Direction.WEIGHTS, CggmOptions.Coefficients.FAITHFUL);
+        StepReport s0 = cggm.apply(step(0, 3, 8));
+        double[] coeff = {coeff(s0, "image"), coeff(s0, "text")};
+        float[] w = value(FUSION_OUT);
+        float[][] a = {value(IMAGE_OUT), value(TEXT_OUT)};
         // the term built at step 0 from step 0's weights
         double lgm = DirectionTerm.value(coeff, new double[] {DirectionTerm.cosine(a[0], w), DirectionTerm.cosine(a[1], w)});
-        assertEquals(lgm, s0.balanceLoss(), 1e-12);
+        assertEquals(lgm, s0.metrics().get("l_gm"), 1e-12);
         assertEquals(0.0, s0.addedLoss(), "nothing pending at the first step");
         // step 1 adds λ·∂L_gm/∂W (at step 0's values) to the fusion out-layer gradient, nothing else
         resetGrads();
-        ModulationStats s1 = cggm.apply(step(1, 4, 8));
+        StepReport s1 = cggm.apply(step(1, 4, 8));
         assertEquals(lambda * lgm, s1.addedLoss(), 1e-12);
-        float[] before = gradsBefore.get(ModelIO.FUSION_OUT_WEIGHT);
-        float[] after = grad(ModelIO.FUSION_OUT_WEIGHT);
+        float[] before = gradsBefore.get(FUSION_OUT);
+        float[] after = grad(FUSION_OUT);
         double h = 1e-3;
         for (int i = 0; i < w.length; i += 7) {
             double[] up = toDouble(w);
@@ -147,20 +162,20 @@ class CggmTest {
             assertEquals(lambda * numeric, after[i] - before[i], 1e-5, "W[" + i + "]");
         }
         // classifier gradients are the classifiers' business: untouched
-        assertTrue(java.util.Arrays.equals(gradsBefore.get(ModelIO.classifierOutWeight(0)), grad(ModelIO.classifierOutWeight(0))));
+        assertTrue(java.util.Arrays.equals(gradsBefore.get(IMAGE_OUT), grad(IMAGE_OUT)));
     }
 
     @Test
     void gradientDirectionModeUsesThisStepsGradientsAtOnce() {
         double lambda = 0.5;
-        Cggm cggm = new Cggm(new CggmOptions(1.0, lambda, CggmOptions.Direction.GRADIENTS, CggmOptions.Coefficients.FAITHFUL), MODS);
-        float[] gW = gradsBefore.get(ModelIO.FUSION_OUT_WEIGHT);
-        float[][] ga = {gradsBefore.get(ModelIO.classifierOutWeight(0)), gradsBefore.get(ModelIO.classifierOutWeight(1))};
-        ModulationStats s = cggm.apply(step(0, 2, 6));
-        double[] coeff = {s.coefficients().get("image"), s.coefficients().get("text")};
+        Cggm cggm = cggm(1.0, lambda, CggmOptions.Direction.GRADIENTS, CggmOptions.Coefficients.FAITHFUL);
+        float[] gW = gradsBefore.get(FUSION_OUT);
+        float[][] ga = {gradsBefore.get(IMAGE_OUT), gradsBefore.get(TEXT_OUT)};
+        StepReport s = cggm.apply(step(0, 2, 6));
+        double[] coeff = {coeff(s, "image"), coeff(s, "text")};
         double expectedCos = DirectionTerm.cosine(ga[0], gW);
-        assertEquals(expectedCos, s.cosines().get("image"), 1e-12);
-        float[] after = grad(ModelIO.FUSION_OUT_WEIGHT);
+        assertEquals(expectedCos, s.metrics().get("cos/image"), 1e-12);
+        float[] after = grad(FUSION_OUT);
         double h = 1e-3;
         for (int i = 0; i < gW.length; i += 11) {
             double[] up = toDouble(gW);
@@ -174,46 +189,46 @@ class CggmTest {
 
     @Test
     void guardedCoefficientsNeverGoNegativeAndSurviveAZeroSum() {
-        Cggm faithful = new Cggm(new CggmOptions(1.0, 0, CggmOptions.Direction.WEIGHTS, CggmOptions.Coefficients.FAITHFUL), MODS);
+        Cggm faithful = cggm(1.0, 0, CggmOptions.Direction.WEIGHTS, CggmOptions.Coefficients.FAITHFUL);
         faithful.apply(step(0, 5, 5));
         resetGrads();
         // image +0.3, text -0.2: S = 0.1, faithful gives coefficients 1-3 = -2 and 3
-        ModulationStats f = faithful.apply(step(1, 8, 3));
-        assertTrue(f.coefficients().get("text") > 2.5 && f.coefficients().get("image") < -1.5, f.coefficients().toString());
+        StepReport f = faithful.apply(step(1, 8, 3));
+        assertTrue(coeff(f, "text") > 2.5 && coeff(f, "image") < -1.5, f.metrics().toString());
 
-        Cggm guarded = new Cggm(new CggmOptions(1.0, 0, CggmOptions.Direction.WEIGHTS, CggmOptions.Coefficients.GUARDED), MODS);
-        ModulationStats g0 = guarded.apply(step(0, 5, 5));
+        Cggm guarded = cggm(1.0, 0, CggmOptions.Direction.WEIGHTS, CggmOptions.Coefficients.GUARDED);
+        StepReport g0 = guarded.apply(step(0, 5, 5));
         // first step: smoothed accuracies start at the batch values, S = 1.0 from zero
-        assertFalse(Double.isNaN(g0.coefficients().get("image")));
+        assertFalse(Double.isNaN(coeff(g0, "image")));
         for (int t = 1; t < 30; t++) {
             resetGrads();
-            ModulationStats g = guarded.apply(step(t, t % 2 == 0 ? 8 : 3, t % 2 == 0 ? 3 : 8));
-            for (double c : g.coefficients().values()) {
+            StepReport g = guarded.apply(step(t, t % 2 == 0 ? 8 : 3, t % 2 == 0 ? 3 : 8));
+            for (double c : new double[] {coeff(g, "image"), coeff(g, "text")}) {
                 assertTrue(c >= 0 && c <= CggmOptions.GUARD_MAX_COEFFICIENT, "coefficient " + c + " at step " + t);
             }
         }
         // a constant accuracy gives S = 0: the guard keeps the previous coefficients
-        Cggm steady = new Cggm(new CggmOptions(1.0, 0, CggmOptions.Direction.WEIGHTS, CggmOptions.Coefficients.GUARDED), MODS);
+        Cggm steady = cggm(1.0, 0, CggmOptions.Direction.WEIGHTS, CggmOptions.Coefficients.GUARDED);
         steady.apply(step(0, 5, 5));
-        ModulationStats z = steady.apply(step(1, 5, 5));
-        assertTrue(z.guardTriggered());
+        StepReport z = steady.apply(step(1, 5, 5));
+        assertEquals(1.0, z.metrics().get("guard"));
     }
 
     @Test
     void stateRoundTripsThroughACheckpoint() {
-        Cggm a = new Cggm(new CggmOptions(1.3, 0.1, CggmOptions.Direction.WEIGHTS, CggmOptions.Coefficients.GUARDED), MODS);
+        Cggm a = cggm(1.3, 0.1, CggmOptions.Direction.WEIGHTS, CggmOptions.Coefficients.GUARDED);
         a.apply(step(0, 3, 8));
         resetGrads();
         a.apply(step(1, 4, 9));
-        Cggm b = new Cggm(a.options(), MODS);
+        Cggm b = new Cggm(a.options(), setup);
         b.restore(a.state());
         resetGrads();
-        ModulationStats sa = a.apply(step(2, 6, 9));
-        float[] ga = grad(ModelIO.FUSION_OUT_WEIGHT);
+        StepReport sa = a.apply(step(2, 6, 9));
+        float[] ga = grad(FUSION_OUT);
         resetGrads();
-        ModulationStats sb = b.apply(step(2, 6, 9));
+        StepReport sb = b.apply(step(2, 6, 9));
         assertEquals(sa, sb);
-        assertEquals(java.util.Arrays.toString(ga), java.util.Arrays.toString(grad(ModelIO.FUSION_OUT_WEIGHT)));
+        assertEquals(java.util.Arrays.toString(ga), java.util.Arrays.toString(grad(FUSION_OUT)));
     }
 
     private static double lgmAt(double[] coeff, float[][] a, double[] w) {

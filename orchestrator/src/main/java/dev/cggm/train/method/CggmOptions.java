@@ -1,4 +1,9 @@
-package dev.cggm.train.modulation;
+package dev.cggm.train.method;
+
+import com.fasterxml.jackson.annotation.JsonCreator;
+import com.fasterxml.jackson.annotation.JsonValue;
+import dev.cggm.train.config.Choice;
+import dev.cggm.train.config.InvalidOption;
 
 /**
  * Options of {@link Cggm}.
@@ -8,7 +13,13 @@ package dev.cggm.train.modulation;
  * @param direction    what the direction term compares with the fusion out-layer
  * @param coefficients how accuracy changes become coefficients
  */
-public record CggmOptions(double rho, double lambda, Direction direction, Coefficients coefficients) {
+public record CggmOptions(
+        @Doc("encoder gradients are scaled by coefficient x rho (> 0)") double rho,
+        @Doc("weight of the direction term L_gm (>= 0)") double lambda,
+        @Doc("direction term from out-layer 'weights' (official code) or 'gradients' (paper)") Direction direction,
+        @Doc("coefficients 'faithful' (official formula) or 'guarded' (smoothed, kept when S ~ 0, clamped to [0, 2])")
+        Coefficients coefficients) implements MethodOptions {
+
     /** The direction term's operands. */
     public enum Direction {
         /**
@@ -23,7 +34,17 @@ public record CggmOptions(double rho, double lambda, Direction direction, Coeffi
          * gradient at once — a first-order form that turns the update toward the coefficient-
          * weighted classifier directions without second derivatives.
          */
-        GRADIENTS
+        GRADIENTS;
+
+        @JsonValue
+        public String id() {
+            return Choice.id(this);
+        }
+
+        @JsonCreator
+        public static Direction of(String id) {
+            return Choice.parse(Direction.class, "", id);
+        }
     }
 
     /** How coefficients come from the classifiers' batch accuracies. */
@@ -38,7 +59,17 @@ public record CggmOptions(double rho, double lambda, Direction direction, Coeffi
          * previous coefficients are kept; coefficients are clamped to [0, 2], so no encoder is
          * ever pushed up its gradient.
          */
-        GUARDED
+        GUARDED;
+
+        @JsonValue
+        public String id() {
+            return Choice.id(this);
+        }
+
+        @JsonCreator
+        public static Coefficients of(String id) {
+            return Choice.parse(Coefficients.class, "", id);
+        }
     }
 
     public static final double GUARD_SMOOTHING = 0.9;
@@ -46,8 +77,19 @@ public record CggmOptions(double rho, double lambda, Direction direction, Coeffi
     public static final double GUARD_MAX_COEFFICIENT = 2.0;
 
     public CggmOptions {
-        if (rho <= 0 || lambda < 0) {
-            throw new IllegalArgumentException("need rho > 0 and lambda >= 0, got rho " + rho + ", lambda " + lambda);
-        }
+        InvalidOption.positive("rho", rho);
+        InvalidOption.nonNegative("lambda", lambda);
+        InvalidOption.required("direction", direction);
+        InvalidOption.required("coefficients", coefficients);
+    }
+
+    /** The official run scripts' values: ρ 1.3; λ 0.05 on Food-101, 0.2 on MOSI and IEMOCAP, 0.1 otherwise. */
+    public static CggmOptions defaults(String preset) {
+        double lambda = switch (preset) {
+            case "food101" -> 0.05;
+            case "mosi", "iemocap" -> 0.2;
+            default -> 0.1;
+        };
+        return new CggmOptions(1.3, lambda, Direction.WEIGHTS, Coefficients.FAITHFUL);
     }
 }
