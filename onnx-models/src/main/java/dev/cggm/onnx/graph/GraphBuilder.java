@@ -362,6 +362,35 @@ public final class GraphBuilder {
         return op1("Conv", ins, spec.attributes());
     }
 
+    /**
+     * 2-D transposed convolution (ONNX ConvTranspose) of {@code x} [N, C, H, W] with {@code weight}
+     * [C, M/groups, kh, kw] as PyTorch's {@code nn.ConvTranspose2d} stores it; {@code bias} [M] may
+     * be null. Output extent (H−1)·stride − pads + (kh−1)·dilation + 1 + outputPadding, so
+     * {@code ConvSpec.defaults().stride(2)} with a 2×2 kernel doubles each side. {@code outputPadding}
+     * (none, or one per spatial axis) must be smaller than the stride.
+     */
+    public Value convTranspose2d(Value x, Value weight, Value bias, ConvSpec spec, long... outputPadding) {
+        List<Value> ins = new ArrayList<>(Arrays.asList(x, weight));
+        if (bias != null) {
+            ins.add(bias);
+        }
+        List<AttributeProto> attrs = new ArrayList<>(Arrays.asList(spec.attributes()));
+        if (outputPadding.length > 0) {
+            attrs.add(Attr.ints("output_padding", outputPadding));
+        }
+        return op1("ConvTranspose", ins, attrs.toArray(AttributeProto[]::new));
+    }
+
+    /** 2-D max pooling (ONNX MaxPool); gradients go to each window's first maximum, as PyTorch's. */
+    public Value maxPool2d(Value x, PoolSpec spec) {
+        return op1("MaxPool", List.of(x), spec.maxPoolAttributes());
+    }
+
+    /** 2-D average pooling (ONNX AveragePool; see {@link PoolSpec#countIncludePad}). Float only on ONNX Runtime. */
+    public Value avgPool2d(Value x, PoolSpec spec) {
+        return op1("AveragePool", List.of(x), spec.averagePoolAttributes());
+    }
+
     /** The mean over the spatial axes, keeping them as size 1: [N, C, H, W] → [N, C, 1, 1]. */
     public Value globalAveragePool(Value x) {
         return op1("GlobalAveragePool", List.of(x));

@@ -61,24 +61,33 @@ class ConvGradTest {
         return cases;
     }
 
-    /** Random geometry: groups 1–2, kernel 1–3 per axis, stride 1–2, dilation 1–2, pads 0–2, input 0–3 beyond the window. */
+    /** A random draw of channels and kernel: groups 1–2, 1–2 channels per group on each side, kernel 1–3 per axis, stride and dilation 1–2. */
+    record Geometry(long groups, long c, long m, long kh, long kw, long stride, long dilation) {
+        static Geometry draw(Random rng) {
+            long groups = 1 + rng.nextInt(2);
+            return new Geometry(groups, groups * (1 + rng.nextInt(2)), groups * (1 + rng.nextInt(2)),
+                    1 + rng.nextInt(3), 1 + rng.nextInt(3), 1 + rng.nextInt(2), 1 + rng.nextInt(2));
+        }
+
+        long dilatedKernel(int axis) {
+            return ((axis == 0 ? kh : kw) - 1) * dilation + 1;
+        }
+
+        ConvSpec spec(long[] pads) {
+            return ConvSpec.defaults().groups(groups).stride(stride).dilation(dilation).pads(pads[0], pads[1], pads[2], pads[3]);
+        }
+    }
+
+    /** Random geometry with pads 0–2 and an input 0–3 beyond the window. */
     static Case random(Random rng, int i) {
-        long groups = 1 + rng.nextInt(2);
-        long c = groups * (1 + rng.nextInt(2));
-        long m = groups * (1 + rng.nextInt(2));
-        long kh = 1 + rng.nextInt(3);
-        long kw = 1 + rng.nextInt(3);
-        long stride = 1 + rng.nextInt(2);
-        long dilation = 1 + rng.nextInt(2);
+        Geometry g = Geometry.draw(rng);
         long[] pads = new long[4];
         for (int p = 0; p < 4; p++) {
             pads[p] = rng.nextInt(3);
         }
-        long h = Math.max(1, (kh - 1) * dilation + 1 - pads[0] - pads[2]) + rng.nextInt(4);
-        long w = Math.max(1, (kw - 1) * dilation + 1 - pads[1] - pads[3]) + rng.nextInt(4);
-        ConvSpec spec = ConvSpec.defaults().groups(groups).stride(stride).dilation(dilation)
-                .pads(pads[0], pads[1], pads[2], pads[3]);
-        return new Case("random #" + i, 1 + rng.nextInt(2), c, h, w, m, kh, kw, spec, rng.nextBoolean());
+        long h = Math.max(1, g.dilatedKernel(0) - pads[0] - pads[2]) + rng.nextInt(4);
+        long w = Math.max(1, g.dilatedKernel(1) - pads[1] - pads[3]) + rng.nextInt(4);
+        return new Case("random #" + i, 1 + rng.nextInt(2), g.c(), h, w, g.m(), g.kh(), g.kw(), g.spec(pads), rng.nextBoolean());
     }
 
     @ParameterizedTest(name = "{0}")

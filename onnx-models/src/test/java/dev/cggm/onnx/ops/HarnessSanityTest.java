@@ -82,8 +82,8 @@ class HarnessSanityTest {
             "Reciprocal", "Erf", "Tanh", "Sigmoid", "Identity", "Cast", "Where",
             // MatMulGemmGradTest
             "MatMul", "Gemm",
-            // ConvGradTest, ClipGradTest, PoolGradTest
-            "Conv", "Clip", "GlobalAveragePool",
+            // ConvGradTest, ConvTransposeGradTest, ClipGradTest, PoolGradTest
+            "Conv", "ConvTranspose", "Clip", "MaxPool", "AveragePool", "GlobalAveragePool",
             // NormalizationGradTest, DropoutGradTest, LossGradTest
             "Softmax", "LogSoftmax", "LayerNormalization", "Dropout", "SoftmaxCrossEntropyLoss",
             // ReductionGradTest
