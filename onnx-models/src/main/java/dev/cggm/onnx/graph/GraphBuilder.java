@@ -424,6 +424,42 @@ public final class GraphBuilder {
         return op1("BatchNormalization", List.of(x, scale, bias, mean, variance), Attr.f("epsilon", epsilon));
     }
 
+    /**
+     * InstanceNormalization of {@code x} [N, C, spatial...]: each sample's channel standardised over
+     * its spatial positions (biased variance), then scale[c]·x̂ + bias[c] ({@code scale}, {@code bias}
+     * [C]; PyTorch's {@code InstanceNorm2d(affine=True)}). One ONNX op; float only on ONNX Runtime.
+     */
+    public Value instanceNorm(Value x, Value scale, Value bias, double epsilon) {
+        return op1("InstanceNormalization", List.of(x, scale, bias), Attr.f("epsilon", epsilon));
+    }
+
+    /**
+     * Group normalisation (PyTorch's {@code nn.GroupNorm}) of {@code x} [N, C, spatial...] with C
+     * static: the channels are split into {@code groups} consecutive groups, each sample's group is
+     * standardised over its channels and positions (biased variance, ε inside the square root),
+     * then scale[c]·x̂ + bias[c] ({@code scale}, {@code bias} [C]). Independent of the batch size,
+     * hence robust at small batches; groups = C is instance norm, groups = 1 layer norm over
+     * (C, spatial). Composed of elementary ops, so it runs in float and double and is
+     * differentiated through their rules.
+     */
+    public Value groupNorm(Value x, long groups, Value scale, Value bias, double epsilon) {
+        if (x.rank() < 3 || !x.dim(1).isKnown() || groups <= 0 || x.dim(1).size() % groups != 0) {
+            throw new GraphException("groupNorm needs x [N, C, spatial...] with a static C divisible by " + groups
+                    + " groups, got " + x.shape());
+        }
+        Value grouped = reshape(x, 0, groups, -1);
+        Value mean = reduceMean(grouped, true, 2);
+        Value centered = sub(grouped, mean);
+        Value variance = reduceMean(mul(centered, centered), true, 2);
+        Value normalized = div(centered, sqrt(add(variance, scalarLike(epsilon, x))));
+        Value restored = x.shape().isStatic() ? reshape(normalized, x.shape().sizes()) : reshape(normalized, shape(x));
+        long[] trailing = new long[x.rank() - 2];
+        for (int i = 0; i < trailing.length; i++) {
+            trailing[i] = 1 + i;
+        }
+        return add(mul(restored, unsqueeze(scale, trailing)), unsqueeze(bias, trailing));
+    }
+
     /** LayerNormalization over the axes from {@code axis} to the end. */
     public Value layerNorm(Value x, Value scale, Value bias, int axis, double epsilon) {
         List<Value> ins = new ArrayList<>(Arrays.asList(x, scale));

@@ -27,7 +27,8 @@ public final class OpRegistry {
                 // linear algebra
                 new MatMulOp(), new GemmOp(),
                 // normalisation, activations, regularisation, losses
-                new SoftmaxOp(), new LogSoftmaxOp(), new LayerNormalizationOp(), new DropoutOp(),
+                new SoftmaxOp(), new LogSoftmaxOp(), new LayerNormalizationOp(), new InstanceNormalizationOp(),
+                new DropoutOp(),
                 new SoftmaxCrossEntropyLossOp(),
                 // convolution and pooling
                 new ConvOp(), new ConvTransposeOp(), new GlobalAveragePoolOp(), new ClipOp(),

@@ -85,7 +85,7 @@ class HarnessSanityTest {
             // ConvGradTest, ConvTransposeGradTest, ClipGradTest, PoolGradTest
             "Conv", "ConvTranspose", "Clip", "MaxPool", "AveragePool", "GlobalAveragePool",
             // NormalizationGradTest, DropoutGradTest, LossGradTest
-            "Softmax", "LogSoftmax", "LayerNormalization", "Dropout", "SoftmaxCrossEntropyLoss",
+            "Softmax", "LogSoftmax", "LayerNormalization", "InstanceNormalization", "Dropout", "SoftmaxCrossEntropyLoss",
             // ReductionGradTest
             "ReduceSum", "ReduceMean",
             // ShapeOpsGradTest
