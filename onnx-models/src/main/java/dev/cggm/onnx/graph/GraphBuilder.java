@@ -587,7 +587,9 @@ public final class GraphBuilder {
 
     /**
      * Mean softmax cross-entropy (ONNX SoftmaxCrossEntropyLoss) of scores [N, C] against int64
-     * labels [N]; {@code classWeights} [C] may be null. Returns the scalar loss.
+     * labels [N], or of scores [N, C, d1, …] against labels [N, d1, …] (per-pixel classes);
+     * {@code classWeights} [C] may be null. With weights the mean is Σ w_y·l / Σ w_y over all
+     * positions (PyTorch's {@code cross_entropy(weight=…)}). Returns the scalar loss.
      */
     public Value softmaxCrossEntropy(Value scores, Value labels, Value classWeights) {
         List<Value> ins = new ArrayList<>(Arrays.asList(scores, labels));
@@ -595,6 +597,78 @@ public final class GraphBuilder {
             ins.add(classWeights);
         }
         return op1("SoftmaxCrossEntropyLoss", ins, Attr.s("reduction", "mean"));
+    }
+
+    /**
+     * The one-hot indicator of int64 {@code labels} [N, d1, …] along axis 1 of {@code scores}
+     * [N, C, d1, …]: 1 where the label is the class, else 0, typed like the scores. Built from
+     * Equal against 0..C−1 (ONNX Runtime's OneHot has no double kernel); labels outside 0..C−1
+     * give all-zero rows.
+     */
+    public Value classIndicator(Value labels, Value scores) {
+        Value classes;
+        if (scores.dim(1).isKnown()) {
+            long[] ids = new long[(int) scores.dim(1).size()];
+            for (int c = 0; c < ids.length; c++) {
+                ids[c] = c;
+            }
+            classes = ints(ids);
+        } else {
+            Value depth = squeeze(gather(shape(scores), ints(1), 0), 0);
+            classes = range(intScalar(0), depth, intScalar(1));
+        }
+        if (scores.rank() > 2) {
+            long[] trailing = new long[scores.rank() - 2];
+            for (int i = 0; i < trailing.length; i++) {
+                trailing[i] = 1 + i;
+            }
+            classes = unsqueeze(classes, trailing);
+        }
+        Value ids = labels.dtype() == DType.INT64 ? labels : cast(labels, DType.INT64);
+        return cast(equal(unsqueeze(ids, 1), classes), scores.dtype());
+    }
+
+    /**
+     * Soft Dice loss 1 − D of class probabilities p = softmax(logits) over axis 1 of logits
+     * [N, C, spatial…] against int64 labels [N, spatial…], with t the one-hot labels and K the
+     * classes counted ({@link SoftDice#includeBackground}: 0..C−1, else 1..C−1); sums run over
+     * the batch and all positions:
+     * <ul>
+     * <li>pooled ({@code perClass} false, the official CGGM segmentation loss):
+     *     D = (2·Σ_{c∈K} Σ p_c·t_c + s_num) / (Σ_{c∈K} Σ p_c + Σ_{c∈K} Σ t_c + s_den);</li>
+     * <li>per class: D = mean_{c∈K} (2·Σ p_c·t_c + s_num) / (Σ p_c + Σ t_c + s_den).</li>
+     * </ul>
+     * Composed of differentiable ops (Softmax, Mul, ReduceSum, Div, …).
+     */
+    public Value softDiceLoss(Value logits, Value labels, SoftDice spec) {
+        if (logits.rank() < 3 || !logits.dim(1).isKnown() || logits.dim(1).size() < 2) {
+            throw new GraphException("softDiceLoss needs logits [N, C, spatial...] with a static C >= 2, got " + logits.shape());
+        }
+        long classes = logits.dim(1).size();
+        Value p = softmax(logits, 1);
+        Value t = classIndicator(labels, logits);
+        if (!spec.includeBackground()) {
+            p = slice(p, new long[] {1}, new long[] {classes}, new long[] {1});
+            t = slice(t, new long[] {1}, new long[] {classes}, new long[] {1});
+        }
+        long[] sumAxes = new long[logits.rank() - 1];
+        for (int i = 0, a = 0; a < logits.rank(); a++) {
+            if (a != 1) {
+                sumAxes[i++] = a;
+            }
+        }
+        Value inter;
+        Value denominator;
+        if (spec.perClass()) {
+            inter = reduceSum(mul(p, t), false, sumAxes);
+            denominator = add(reduceSum(p, false, sumAxes), reduceSum(t, false, sumAxes));
+        } else {
+            inter = reduceSum(mul(p, t), false);
+            denominator = add(reduceSum(p, false), reduceSum(t, false));
+        }
+        Value dice = div(add(scale(inter, 2), scalarLike(spec.smoothNumerator(), p)),
+                add(denominator, scalarLike(spec.smoothDenominator(), p)));
+        return sub(scalarLike(1, p), spec.perClass() ? meanAll(dice) : dice);
     }
 
     /** Mean absolute error (PyTorch's {@code L1Loss}). */
