@@ -391,6 +391,24 @@ public final class GraphBuilder {
         return op1("AveragePool", List.of(x), spec.averagePoolAttributes());
     }
 
+    /**
+     * Resizes the spatial axes of {@code x} [N, C, H, W] by {@code scale} (ONNX Resize, output
+     * extent ⌊H·scale⌋). {@code mode} "linear" or "nearest"; {@code coordinateTransformationMode}
+     * as ONNX — PyTorch's {@code interpolate(scale_factor=s, mode='bilinear', align_corners=False)}
+     * is linear with "pytorch_half_pixel" (with True: "align_corners"), its default nearest mode is
+     * nearest with "asymmetric" and nearest_mode "floor" (set here for nearest). Float only on
+     * ONNX Runtime.
+     */
+    public Value resize2d(Value x, double scale, String mode, String coordinateTransformationMode) {
+        Value scales = constant(Tensors.floats("", new long[] {4}, new float[] {1, 1, (float) scale, (float) scale}));
+        List<AttributeProto> attrs = new ArrayList<>(List.of(Attr.s("mode", mode),
+                Attr.s("coordinate_transformation_mode", coordinateTransformationMode)));
+        if (mode.equals("nearest")) {
+            attrs.add(Attr.s("nearest_mode", "floor"));
+        }
+        return op1("Resize", Arrays.asList(x, null, scales), attrs.toArray(AttributeProto[]::new));
+    }
+
     /** The mean over the spatial axes, keeping them as size 1: [N, C, H, W] → [N, C, 1, 1]. */
     public Value globalAveragePool(Value x) {
         return op1("GlobalAveragePool", List.of(x));

@@ -32,7 +32,7 @@ public final class OpRegistry {
                 new SoftmaxCrossEntropyLossOp(),
                 // convolution and pooling
                 new ConvOp(), new ConvTransposeOp(), new GlobalAveragePoolOp(), new ClipOp(),
-                new MaxPoolOp(), new AveragePoolOp(), new BatchNormalizationOp(),
+                new MaxPoolOp(), new AveragePoolOp(), new ResizeOp(), new BatchNormalizationOp(),
                 // reductions
                 new ReduceSumOp(), new ReduceMeanOp(), new ArgExtremumOp("ArgMax"), new ArgExtremumOp("ArgMin"),
                 // shapes and indexing

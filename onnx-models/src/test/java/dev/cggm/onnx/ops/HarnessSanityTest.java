@@ -82,8 +82,8 @@ class HarnessSanityTest {
             "Reciprocal", "Erf", "Tanh", "Sigmoid", "Identity", "Cast", "Where",
             // MatMulGemmGradTest
             "MatMul", "Gemm",
-            // ConvGradTest, ConvTransposeGradTest, ClipGradTest, PoolGradTest
-            "Conv", "ConvTranspose", "Clip", "MaxPool", "AveragePool", "GlobalAveragePool",
+            // ConvGradTest, ConvTransposeGradTest, ClipGradTest, PoolGradTest, ResizeGradTest
+            "Conv", "ConvTranspose", "Clip", "MaxPool", "AveragePool", "GlobalAveragePool", "Resize",
             // NormalizationGradTest, DropoutGradTest, LossGradTest
             "Softmax", "LogSoftmax", "LayerNormalization", "InstanceNormalization", "Dropout", "SoftmaxCrossEntropyLoss",
             // ReductionGradTest
