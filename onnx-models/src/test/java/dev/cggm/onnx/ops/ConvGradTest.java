@@ -19,7 +19,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * Finite-difference checks of Conv's gradients for X, W and B. ONNX Runtime runs Conv in float
  * only, so these use the float harness with exact large-step differences (Conv is linear in each
  * operand; see {@link OpHarness#LINEAR_EPS}). Each case also checks that typing gives ONNX
- * Runtime's output shape.
+ * Runtime's output shape. Unit-stride cases take dX's flipped-kernel Conv, the others its
+ * ConvTranspose.
  */
 class ConvGradTest {
     /** X [n, c, h, w], W [m, c/groups, kh, kw]. */
@@ -53,6 +54,8 @@ class ConvGradTest {
                 new Case("SAME stride 1 even kernel", 1, 2, 5, 4, 2, 2, 2, d.same(), true),
                 new Case("VALID stride 2", 1, 2, 7, 6, 2, 3, 3, d.stride(2).valid(), true),
                 new Case("1x1 pointwise", 2, 4, 3, 4, 3, 1, 1, d, true),
+                // padding beyond the dilated kernel: dX cannot be a flipped Conv, it takes ConvTranspose
+                new Case("1x1 with padding 1", 1, 2, 3, 3, 2, 1, 1, d.padding(1), true),
                 new Case("kernel as large as the input", 1, 2, 3, 3, 2, 3, 3, d, true)));
         Random rng = new Random(7);
         for (int i = 0; i < 6; i++) {
