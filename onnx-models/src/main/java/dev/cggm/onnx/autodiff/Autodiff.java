@@ -296,6 +296,12 @@ public final class Autodiff {
             }
 
             @Override
+            public double[] constantValues(int i) {
+                var c = node.hasInput(i) ? g.constant(node.input(i)) : null;
+                return c == null ? null : dev.cggm.onnx.graph.Tensors.toDoubles(c);
+            }
+
+            @Override
             public GraphException error(String message) {
                 return new GraphException("autodiff: " + node.describe() + ": " + message);
             }
