@@ -31,6 +31,38 @@ final class SyntheticFeatures {
                 split("test", test, rng, imageProto, textProto, classes));
     }
 
+    static final ModalityShape AUDIO = new ModalityShape("audio", 3, 6);
+
+    /** Three modalities (image, text, audio), text the easy one, audio the weakest. */
+    static InMemoryFeatureData classification3(int classes, int train, int val, int test, long seed) {
+        Random rng = new Random(seed);
+        float[][] imageProto = prototypes(rng, classes, IMAGE.dim());
+        float[][] textProto = prototypes(rng, classes, TEXT.dim());
+        float[][] audioProto = prototypes(rng, classes, AUDIO.dim());
+        return new InMemoryFeatureData(Tasks.CLASSIFICATION, classes, names(classes), List.of(IMAGE, TEXT, AUDIO),
+                split3("train", train, rng, imageProto, textProto, audioProto, classes),
+                split3("validation", val, rng, imageProto, textProto, audioProto, classes),
+                split3("test", test, rng, imageProto, textProto, audioProto, classes));
+    }
+
+    private static InMemoryFeatureData.Split split3(String name, int n, Random rng, float[][] imageProto,
+                                                    float[][] textProto, float[][] audioProto, int classes) {
+        long[] labels = new long[n];
+        float[] image = new float[n * IMAGE.valuesPerSample()];
+        float[] text = new float[n * TEXT.valuesPerSample()];
+        float[] audio = new float[n * AUDIO.valuesPerSample()];
+        for (int i = 0; i < n; i++) {
+            int y = rng.nextInt(classes);
+            labels[i] = y;
+            fill(image, i, IMAGE, imageProto[y], 0.35, rng);
+            fill(text, i, TEXT, textProto[y], 1.5, rng);
+            fill(audio, i, AUDIO, audioProto[y], 0.2, rng);
+        }
+        return new InMemoryFeatureData.Split(name, List.of(IMAGE, TEXT, AUDIO),
+                Map.of("image", image, "text", text, "audio", audio), Targets.classes(labels),
+                InMemoryFeatureData.ids(name + "-", n));
+    }
+
     private static float[][] prototypes(Random rng, int classes, int dim) {
         float[][] p = new float[classes][dim];
         for (float[] row : p) {
