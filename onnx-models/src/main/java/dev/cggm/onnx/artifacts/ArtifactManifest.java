@@ -71,7 +71,20 @@ public record ArtifactManifest(
         }
     }
 
-    public record ParameterEntry(String name, List<Long> shape, String group) {
+    /**
+     * A parameter: name, shape, group, and {@code unreached} = true when no loss term depends on
+     * it (its gradient is zero by construction; trainers leave it alone, as PyTorch does a
+     * parameter without a gradient — e.g. the projection the official Food-101 code never uses).
+     */
+    public record ParameterEntry(String name, List<Long> shape, String group, Boolean unreached) {
+        public ParameterEntry(String name, List<Long> shape, String group) {
+            this(name, shape, group, null);
+        }
+
+        /** Whether some loss term depends on this parameter. */
+        public boolean reached() {
+            return !Boolean.TRUE.equals(unreached);
+        }
     }
 
     /**
