@@ -22,6 +22,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ThreadFactory;
@@ -53,7 +54,9 @@ public final class CggmServer {
     private final JobExecutor extractionExecutor;
     private final ExecutorService streams;
     private final ExecutorService compute;
+    private final CountDownLatch stoppedLatch = new CountDownLatch(1);
     private boolean stopped;
+    private volatile boolean stoppedCleanly;
 
     private CggmServer(ServerConfig config, Server server, HealthStatusManager health, JobRegistry<RunJob> runs,
                        JobRegistry<ExtractionJob> extractions, JobExecutor runExecutor, JobExecutor extractionExecutor,
@@ -195,36 +198,55 @@ public final class CggmServer {
     /**
      * Graceful stop: health turns NOT_SERVING, no new calls or jobs are accepted, running
      * trainings checkpoint at their next step boundary and running extractions stop after the
-     * sample in flight — both are queued again for the next start — for at most the configured
-     * grace period; then open streams are closed.
+     * sample in flight — both are queued again for the next start — and predictions in progress
+     * end, for at most the configured grace period; then open streams are closed. When this
+     * returns with {@code true}, nothing of the server uses ONNX Runtime any more.
+     *
+     * <p>Call it before the JVM's shutdown starts, not from a shutdown hook: ONNX Runtime releases
+     * its native environment in a shutdown hook of its own, which would run concurrently with the
+     * jobs this waits for (see {@code dev.cggm.cli.StopSignals}).
+     *
+     * @return whether every job and prediction stopped within the grace period
      */
-    public synchronized void shutdown() {
+    public synchronized boolean shutdown() {
         if (stopped) {
-            return;
+            return stoppedCleanly;
         }
         stopped = true;
         LOG.info("shutting down: running jobs checkpoint and are queued again for the next start");
-        health.enterTerminalState();
-        runExecutor.stop();
-        extractionExecutor.stop();
-        runs.all().forEach(RunJob::stopForShutdown);
-        extractions.all().forEach(ExtractionJob::stopForShutdown);
-        server.shutdown();
+        boolean idle = false;
         try {
+            health.enterTerminalState();
+            runExecutor.stop();
+            extractionExecutor.stop();
+            runs.all().forEach(RunJob::stopForShutdown);
+            extractions.all().forEach(ExtractionJob::stopForShutdown);
+            server.shutdown();
             long deadline = System.nanoTime() + config.shutdownGrace().toNanos();
-            boolean idle = runExecutor.awaitIdle(config.shutdownGrace())
-                    & extractionExecutor.awaitIdle(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
+            idle = runExecutor.awaitIdle(config.shutdownGrace())
+                    & extractionExecutor.awaitIdle(left(deadline));
+            server.shutdownNow(); // closes open streams: predictions whose caller is gone stop at their next batch
+            compute.shutdown();
+            idle &= compute.awaitTermination(left(deadline).toMillis(), TimeUnit.MILLISECONDS);
             if (!idle) {
                 LOG.warn("jobs still running after {} s; they will be PAUSED (runs) or queued again (extractions) at "
                         + "the next start", config.shutdownGrace().toSeconds());
             }
-            server.shutdownNow();
             server.awaitTermination(5, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             server.shutdownNow();
+            idle = false;
+        } finally {
+            stopExecutors();
+            stoppedCleanly = idle;
+            stoppedLatch.countDown();
         }
-        stopExecutors();
+        return idle;
+    }
+
+    private static Duration left(long deadlineNanos) {
+        return Duration.ofNanos(Math.max(0, deadlineNanos - System.nanoTime()));
     }
 
     private void stopExecutors() {
@@ -232,8 +254,12 @@ public final class CggmServer {
         compute.shutdownNow();
     }
 
-    /** Blocks until the server has shut down. */
-    public void awaitTermination() throws InterruptedException {
-        server.awaitTermination();
+    /**
+     * Blocks until {@link #shutdown()} has finished (called from another thread); returns what it
+     * returned: whether every job stopped within the grace period.
+     */
+    public boolean awaitTermination() throws InterruptedException {
+        stoppedLatch.await();
+        return stoppedCleanly;
     }
 }
