@@ -1,6 +1,7 @@
 package dev.cggm.onnx.artifacts;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
@@ -116,10 +117,22 @@ public record ArtifactManifest(
             throw new NoSuchFileException(file.toString(), null,
                     "not a training-artifact directory (no " + FILE + "); create one with ./cggm artifacts");
         }
-        ArtifactManifest m = mapper().readValue(file.toFile(), ArtifactManifest.class);
+        ArtifactManifest m;
+        try {
+            m = mapper().readValue(file.toFile(), ArtifactManifest.class);
+        } catch (JsonProcessingException e) {
+            throw new IOException(file + " is not readable (" + JsonErrors.describe(e) + "); write the artifact "
+                    + "directory again with ./cggm artifacts", e);
+        }
         if (!FORMAT.equals(m.format()) || m.version() != VERSION) {
             throw new IOException(file + " has format '" + m.format() + "' version " + m.version()
                     + "; this build reads '" + FORMAT + "' version " + VERSION);
+        }
+        for (Map.Entry<String, String> f : m.files() == null ? Map.<String, String>of().entrySet() : m.files().entrySet()) {
+            if (ContainedPaths.resolve(dir, f.getValue()) == null) {
+                throw new IOException(file + " names its " + f.getKey() + " file '" + f.getValue() + "', which is "
+                        + "outside " + dir + "; the artifact directory is damaged: write it again with ./cggm artifacts");
+            }
         }
         return m;
     }

@@ -1,8 +1,6 @@
 package dev.cggm.train.run;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
-import com.fasterxml.jackson.core.JsonLocation;
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
@@ -36,29 +34,5 @@ public final class Json {
 
     public static <T> T read(Path file, Class<T> type) throws IOException {
         return FILES.readValue(file.toFile(), type);
-    }
-
-    /**
-     * A failure to read a file as one line for a user: Jackson's own message without the parser's
-     * source excerpt, with where in the file (e.g. {@code Unexpected end-of-input … at line 3,
-     * column 1}); other failures by their message's first line.
-     */
-    public static String describe(Throwable e) {
-        if (e instanceof JsonProcessingException j) {
-            JsonLocation at = j.getLocation();
-            String what = firstLine(j.getOriginalMessage());
-            return at == null || at.getLineNr() < 1 ? what
-                    : what + " at line " + at.getLineNr() + ", column " + at.getColumnNr();
-        }
-        if (e instanceof java.nio.file.NoSuchFileException n) {
-            return n.getReason() != null ? n.getReason() : "no such file: " + n.getFile();
-        }
-        return e.getMessage() == null ? e.getClass().getSimpleName() : firstLine(e.getMessage());
-    }
-
-    private static String firstLine(String s) {
-        String t = s.strip();
-        int nl = t.indexOf('\n');
-        return nl < 0 ? t : t.substring(0, nl).strip();
     }
 }

@@ -2,6 +2,7 @@ package dev.cggm.train.run;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import dev.cggm.onnx.artifacts.ArtifactManifest;
+import dev.cggm.onnx.artifacts.JsonErrors;
 import dev.cggm.onnx.artifacts.SafeTensors;
 import dev.cggm.onnx.runtime.HostTensor;
 import dev.cggm.train.TrainConfig;
@@ -183,7 +184,7 @@ public final class RunDirectory {
         try {
             return Json.read(root.resolve(CONFIG), TrainConfig.class);
         } catch (JsonProcessingException e) {
-            throw new DamagedRunException(root.resolve(CONFIG) + " is not readable (" + Json.describe(e)
+            throw new DamagedRunException(root.resolve(CONFIG) + " is not readable (" + JsonErrors.describe(e)
                     + "); restore it and resume again");
         }
     }
@@ -275,7 +276,7 @@ public final class RunDirectory {
             } catch (DamagedRunException e) {
                 throw e;
             } catch (IOException | RuntimeException e) {
-                problems.add(c.getFileName() + " is damaged (" + Json.describe(e) + ")");
+                problems.add(c.getFileName() + " is damaged (" + JsonErrors.describe(e) + ")");
             }
         }
         throw new DamagedRunException("run directory " + root + " has no intact checkpoint: "
