@@ -33,7 +33,7 @@ final class ServeCommand implements Callable<Integer> {
     Path dataDir;
 
     @Option(names = "--token-file", required = true, paramLabel = "FILE",
-            description = "File holding the bearer token (one line, >= 16 characters, not readable by others: "
+            description = "File holding the bearer token (one line, >= 16 characters, readable by its owner only: "
                     + "chmod 600).")
     Path tokenFile;
 

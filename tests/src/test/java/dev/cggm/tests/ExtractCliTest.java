@@ -24,6 +24,15 @@ class ExtractCliTest {
                 "--out", tmp.resolve("s").toString());
         assertOneLineError("invalid device 'tpu'", "extract", "--dataset", tmp.toString(), "--format", "demo",
                 "--out", tmp.resolve("s").toString(), "--device", "tpu");
+        // the flags' own rules, before a demo dataset is generated for them
+        assertOneLineError("--image-std: std values must be finite and > 0", "extract", "--dataset",
+                tmp.resolve("demo").toString(), "--format", "demo", "--out", tmp.resolve("s").toString(),
+                "--image-std", "0,0,0");
+        assertOneLineError("--image-mean: mean needs 3 values", "extract", "--dataset", tmp.resolve("demo").toString(),
+                "--format", "demo", "--out", tmp.resolve("s").toString(), "--image-mean", "0.5,0.5");
+        assertOneLineError("--split: 'train' is given twice", "extract", "--dataset", tmp.resolve("demo").toString(),
+                "--format", "demo", "--out", tmp.resolve("s").toString(), "--split", "train", "--split", "train");
+        assertFalse(Files.exists(tmp.resolve("demo")), "nothing was generated");
         Files.writeString(tmp.resolve("train.json"), "[]");
         assertOneLineError("unknown text encoder 'gpt'", "extract", "--dataset", tmp.toString(), "--format", "food101",
                 "--out", tmp.resolve("s").toString(), "--text-encoder", "gpt");
