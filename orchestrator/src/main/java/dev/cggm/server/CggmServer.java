@@ -32,7 +32,8 @@ import java.util.stream.Stream;
 
 /**
  * The cggm gRPC server: TrainingService and FeatureService over Netty (plaintext or TLS), with
- * {@code grpc.health.v1} health checking and server reflection, bearer-token authentication on
+ * {@code grpc.health.v1} health checking and server reflection ({@code grpc.reflection.v1} and
+ * {@code v1alpha}), bearer-token authentication on
  * everything but health, and jobs persisted under the data directory.
  *
  * <p>At start it loads every run and extraction recorded in the data directory: a run that was
@@ -110,6 +111,7 @@ public final class CggmServer {
                 .addService(new TrainingApi(data, runs, runExecutor, cfg.maxQueued(), streams, compute))
                 .addService(new FeatureApi(data, extractions, extractionExecutor, cfg.maxQueued(), streams))
                 .addService(ProtoReflectionServiceV1.newInstance())
+                .addService(reflectionV1Alpha())
                 .addService(health.getHealthService())
                 .build();
         CggmServer s = new CggmServer(cfg, server, health, runs, extractions, runExecutor, extractionExecutor, streams,
@@ -133,6 +135,16 @@ public final class CggmServer {
         }
         LOG.info("{} runs and {} extractions in {}", loadedRuns.size(), loadedExtractions.size(), data.root());
         return s;
+    }
+
+    /**
+     * Server reflection as {@code grpc.reflection.v1alpha}, beside v1: many clients (Python's
+     * grpcio-reflection, older grpcurl, Postman) speak only v1alpha. grpc-java deprecates the
+     * class in favour of v1; serving both is what it recommends while clients move.
+     */
+    @SuppressWarnings("deprecation")
+    private static io.grpc.BindableService reflectionV1Alpha() {
+        return io.grpc.protobuf.services.ProtoReflectionService.newInstance();
     }
 
     private interface Loader<J> {
