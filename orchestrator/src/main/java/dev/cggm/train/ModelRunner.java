@@ -42,22 +42,31 @@ public final class ModelRunner implements AutoCloseable {
         this.manifest = manifest;
         OrtEnvironment env = OrtEnvironment.getEnvironment();
         OrtSession t = null;
+        OrtSession e = null;
         try {
             t = sessions.open(Files.readAllBytes(artifactDir.resolve(manifest.files().get("training_model"))));
-            this.training = t;
-            this.eval = sessions.open(Files.readAllBytes(artifactDir.resolve(manifest.files().get("eval_model"))));
+            e = sessions.open(Files.readAllBytes(artifactDir.resolve(manifest.files().get("eval_model"))));
             for (ParameterSet.Param p : params.all()) {
                 parameterTensors.put(p.name(), OnnxTensor.createTensor(env, p.value(), p.shape()));
                 gradientTensors.put(manifest.outputs().gradientPrefix() + p.name(),
                         OnnxTensor.createTensor(env, p.grad(), p.shape()));
             }
-        } catch (OrtException | IOException | RuntimeException e) {
+        } catch (OrtException | IOException | RuntimeException failure) {
+            // a constructor that fails half way closes what it opened: tensors, then both sessions
             closeQuietly();
-            if (t != null) {
-                t.close();
+            for (OrtSession opened : new OrtSession[] {e, t}) {
+                if (opened != null) {
+                    try {
+                        opened.close();
+                    } catch (OrtException | RuntimeException suppressed) {
+                        failure.addSuppressed(suppressed);
+                    }
+                }
             }
-            throw e;
+            throw failure;
         }
+        this.training = t;
+        this.eval = e;
         var outs = manifest.outputs();
         for (Set<String> s : java.util.List.of(trainOutputs, evalOutputs)) {
             s.add(outs.loss());
