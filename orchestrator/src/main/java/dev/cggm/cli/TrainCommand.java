@@ -75,7 +75,7 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--device", description = "auto (default), cpu or cuda[:N].") String device;
     @Option(names = "--threads", description = "ONNX Runtime threads (0 = all cores).") Integer threads;
     @Option(names = "--json", description = "Print the run summary as one JSON line at the end of stdout.") boolean json;
-    @Option(names = "--quiet", description = "No progress output.") boolean quiet;
+    @Option(names = "--quiet", description = "No progress output and no closing summary line (errors still go to stderr).") boolean quiet;
 
     @Override
     public Integer call() throws Exception {
@@ -103,8 +103,10 @@ final class TrainCommand implements Callable<Integer> {
                 result = t.run();
             }
         }
-        System.err.println("run " + result.status() + ": " + result.runDir() + " (best epoch " + result.bestEpoch()
-                + "; test " + result.test() + ")");
+        if (!quiet) {
+            System.err.println("run " + result.status() + ": " + result.runDir() + " (best epoch " + result.bestEpoch()
+                    + "; test " + result.test() + ")");
+        }
         if (json) {
             System.out.println(result.toJsonLine());
         }
