@@ -121,9 +121,9 @@ final class ExtractCommand implements Callable<Integer> {
         require("--split", splits == null ? null : ExtractionOptions.splitsProblem(splits));
         DatasetFormat fmt = DatasetFormat.parse(format);
         ExecutionDevice dev = ExecutionDevice.parse(device);
-        Dataset ds = fmt.open(dataset);
         TextEncoderSpec text = Encoders.text(textEncoder, tokenizer);
         ImageEncoderSpec image = Encoders.image(imageEncoder, preprocessorConfig);
+        Dataset ds = fmt.open(dataset); // last: opening the demo dataset generates it
         ExtractionOptions options = new ExtractionOptions(ds, text, image, image.preprocessingWith(imageSize, imageMean, imageStd), maxLength, dev, threads,
                 workers != null ? workers : ExtractionOptions.defaultWorkers(), batchSize, shardSize,
                 pooling("text"), pooling("image"), Precision.parse(precision), strict, splits, limit);
