@@ -73,7 +73,8 @@ final class TrainingTask {
             RunDirectory dir = RunDirectory.open(runDir);
             TrainConfig stored = dir.readConfig();
             dir.latestCheckpoint(); // what is missing, if anything, before any session is opened
-            cfg = stored.with(Map.of("features", wanted.features(), "device", wanted.device(), "threads", wanted.threads()));
+            cfg = stored.with(Map.of("data.features", wanted.data().features(), "runtime.device", wanted.runtime().device(),
+                    "runtime.threads", wanted.runtime().threads()));
             if (!cfg.equals(stored)) {
                 dir.writeConfig(cfg);
             }
@@ -81,10 +82,10 @@ final class TrainingTask {
             RunDirectory.clearUnstarted(runDir);
         }
         DeviceSessions sessions = cfg.sessions();
-        try (InMemoryFeatureData store = FeatureStoreData.load(Path.of(cfg.features()));
+        try (InMemoryFeatureData store = FeatureStoreData.load(Path.of(cfg.data().features()));
              Trainer trainer = resume ? Trainer.resume(runDir, store, sessions, listener, control)
                      : Trainer.start(cfg, runDir, store, sessions, listener, control)) {
-            job.trainingStarted(trainer.stepsPerEpoch(), cfg.epochs());
+            job.trainingStarted(trainer.stepsPerEpoch(), cfg.loop().epochs());
             return trainer.run();
         }
     }

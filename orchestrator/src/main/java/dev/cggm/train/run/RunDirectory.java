@@ -182,7 +182,7 @@ public final class RunDirectory {
 
     public TrainConfig readConfig() throws IOException {
         try {
-            return Json.read(root.resolve(CONFIG), TrainConfig.class);
+            return dev.cggm.train.TrainConfigs.read(root.resolve(CONFIG));
         } catch (JsonProcessingException e) {
             throw new DamagedRunException(root.resolve(CONFIG) + " is not readable (" + JsonErrors.describe(e)
                     + "); restore it and resume again");
