@@ -1,6 +1,7 @@
 package dev.cggm.onnx.artifacts;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
@@ -137,7 +138,13 @@ public record ArtifactManifest(
             throw new NoSuchFileException(file.toString(), null,
                     "not a training-artifact directory (no " + FILE + "); create one with ./cggm artifacts");
         }
-        ArtifactManifest m = mapper().readValue(file.toFile(), ArtifactManifest.class);
+        ArtifactManifest m;
+        try {
+            m = mapper().readValue(file.toFile(), ArtifactManifest.class);
+        } catch (JsonProcessingException e) {
+            throw new IOException(file + " is not readable (" + JsonErrors.describe(e) + "); write the artifact "
+                    + "directory again with ./cggm artifacts", e);
+        }
         if (!FORMAT.equals(m.format()) || m.version() < 1 || m.version() > VERSION) {
             throw new IOException(file + " has format '" + m.format() + "' version " + m.version()
                     + "; this build reads '" + FORMAT + "' versions 1 to " + VERSION);
@@ -148,6 +155,12 @@ public record ArtifactManifest(
                     dev.cggm.onnx.graph.DType.FLOAT, false, 0).layers();
             m = new ArtifactManifest(m.format(), m.version(), m.producer(), m.preset(), m.seed(), m.dropout(), m.model(),
                     m.inputs(), m.parameters(), layers, m.lossTerms(), m.outputs(), m.files());
+        }
+        for (Map.Entry<String, String> f : m.files() == null ? Map.<String, String>of().entrySet() : m.files().entrySet()) {
+            if (ContainedPaths.resolve(dir, f.getValue()) == null) {
+                throw new IOException(file + " names its " + f.getKey() + " file '" + f.getValue() + "', which is "
+                        + "outside " + dir + "; the artifact directory is damaged: write it again with ./cggm artifacts");
+            }
         }
         return m;
     }
