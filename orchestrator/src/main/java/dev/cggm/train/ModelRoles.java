@@ -25,6 +25,11 @@ public final class ModelRoles {
             }
             return new int[] {s.get(0), s.get(1)};
         }
+
+        /** The layer's parameters: its weight, and its bias if it has one. */
+        public List<ParameterSet.Param> params() {
+            return bias == null ? List.of(weight) : List.of(weight, bias);
+        }
     }
 
     private final ArtifactManifest manifest;
@@ -65,6 +70,16 @@ public final class ModelRoles {
     /** The output layer of a modality's auxiliary classifier. */
     public Layer auxiliaryOut(String modality) {
         return only(LayerRole.AUXILIARY_OUT, modality);
+    }
+
+    /**
+     * The shape of an input a method declared in its graph, as {@code artifacts.json} records it:
+     * a number per known dimension, a symbol ({@code batch}) per other.
+     */
+    public List<Object> methodInputShape(String input) {
+        return manifest.inputs(ArtifactManifest.ROLE_METHOD).stream().filter(i -> i.name().equals(input)).findFirst()
+                .orElseThrow(() -> new IllegalArgumentException("the model has no method input '" + input + "'"))
+                .shape();
     }
 
     /** Every layer of a role, in model order; {@code modality} null for any. */
