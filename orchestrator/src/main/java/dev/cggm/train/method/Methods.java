@@ -24,6 +24,7 @@ public final class Methods {
         register(Cggm.DESCRIPTOR);
         register(MMPareto.DESCRIPTOR);
         register(MLA.DESCRIPTOR);
+        register(MMCosine.DESCRIPTOR);
         variant("none", "joint", Map.of());
         variant("cggm-guarded", "cggm", Map.of("coefficients", "guarded"));
     }
