@@ -25,6 +25,7 @@ public final class Methods {
         register(MMPareto.DESCRIPTOR);
         register(MLA.DESCRIPTOR);
         register(MMCosine.DESCRIPTOR);
+        register(UMT.DESCRIPTOR);
         variant("none", "joint", Map.of());
         variant("cggm-guarded", "cggm", Map.of("coefficients", "guarded"));
     }
