@@ -25,11 +25,6 @@ public final class ModelRoles {
             }
             return new int[] {s.get(0), s.get(1)};
         }
-
-        /** The layer's parameters: its weight, and its bias if it has one. */
-        public List<ParameterSet.Param> params() {
-            return bias == null ? List.of(weight) : List.of(weight, bias);
-        }
     }
 
     private final ArtifactManifest manifest;

@@ -31,7 +31,7 @@ import java.util.Set;
  * so each modality's update disturbs the head's response to the others' features least (the
  * very first pass of a run is not projected, as in the reference code). The model predicts by
  * entropy gating: Σ_m softmax_m(−H_m)·z_m with H_m the entropy of z_m's class distribution.
- * The architecture's own concat head is not used. Outside the modulation epochs one pass trains
+ * The architecture's own concat head is reached by no loss (never updated). Outside the modulation epochs one pass trains
  * everything on the gated output's loss.
  */
 public final class MLA implements BalancingMethod, GradientTransform {
@@ -144,8 +144,7 @@ public final class MLA implements BalancingMethod, GradientTransform {
     @Override
     public StepPlan plan(StepContext step) {
         if (!modulating(step.epoch())) {
-            // the architecture's concat head takes no part: leave it untrained
-            return StepPlan.of(StepPlan.Pass.DEFAULT.except(step.roles().headOut().params()));
+            return StepPlan.DEFAULT;
         }
         if (trainedBy == null) {
             trainedBy = new ArrayList<>();

@@ -21,7 +21,8 @@ import java.util.Set;
  * z_m = s·cos(h_m, w_{m,c}) — its feature and each class's weight row over its slice of the head,
  * both L2-normalised — and the model's output is Σ_m z_m, trained with cross-entropy; so no
  * modality wins by the norm of its features or weights alone. The head ({@code cosine_head.weight},
- * [classes, Σ d_m], no bias) is the method's own; the architecture's concat head is not used. The
+ * [classes, Σ d_m], no bias) is the method's own; the architecture's concat head is reached by
+ * no loss, so it is never updated. The
  * modalities' own outputs (their accuracy) are their cosine logits.
  */
 public final class MMCosine implements BalancingMethod {
@@ -100,11 +101,5 @@ public final class MMCosine implements BalancingMethod {
         // the floor on the squared norm keeps the gradient of a zero row finite (0, as PyTorch's)
         Value squared = b.reduceSum(b.mul(x, x), true, 1);
         return b.div(x, b.sqrt(b.clip(squared, NORM_FLOOR * NORM_FLOOR, Float.MAX_VALUE)));
-    }
-
-    @Override
-    public StepPlan plan(StepContext step) {
-        // the architecture's concat head takes no part: leave it untrained
-        return StepPlan.of(StepPlan.Pass.DEFAULT.except(step.roles().headOut().params()));
     }
 }

@@ -63,14 +63,6 @@ public record StepPlan(List<Pass> passes, Map<String, HostTensor> inputs) {
             return new Pass(name, lossWeights, which, lrScale);
         }
 
-        /** This pass, leaving {@code frozen} untrained (e.g. a head a method replaced with its own). */
-        public Pass except(java.util.Collection<ParameterSet.Param> frozen) {
-            java.util.Set<String> names = new java.util.HashSet<>();
-            frozen.forEach(p -> names.add(p.name()));
-            Predicate<ParameterSet.Param> before = trains;
-            return training(p -> before.test(p) && !names.contains(p.name()));
-        }
-
         public Pass withLrScale(ToDoubleFunction<ParameterSet.Param> scale) {
             return new Pass(name, lossWeights, trains, scale);
         }
