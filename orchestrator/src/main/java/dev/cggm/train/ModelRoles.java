@@ -67,6 +67,16 @@ public final class ModelRoles {
         return only(LayerRole.AUXILIARY_OUT, modality);
     }
 
+    /**
+     * The shape of an input a method declared in its graph, as {@code artifacts.json} records it:
+     * a number per known dimension, a symbol ({@code batch}) per other.
+     */
+    public List<Object> methodInputShape(String input) {
+        return manifest.inputs(ArtifactManifest.ROLE_METHOD).stream().filter(i -> i.name().equals(input)).findFirst()
+                .orElseThrow(() -> new IllegalArgumentException("the model has no method input '" + input + "'"))
+                .shape();
+    }
+
     /** Every layer of a role, in model order; {@code modality} null for any. */
     public List<Layer> layers(LayerRole role, String modality) {
         return manifest.layers().stream()

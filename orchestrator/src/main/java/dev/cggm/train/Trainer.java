@@ -138,7 +138,8 @@ public final class Trainer implements AutoCloseable {
         FeatureData d = data.select(cfg.data().modalities());
         DataChecks.check(d);
         ArchitectureConfig model = ModelFit.configure(cfg, d);
-        BalancingMethod method = cfg.methodDescriptor().create(cfg.method(), new MethodSetup(model, cfg.loop().seed()));
+        BalancingMethod method = cfg.methodDescriptor().create(cfg.method(),
+                new MethodSetup(model, cfg.loop().seed(), cfg.loop().epochs()));
         TrainingArtifacts.Spec spec = new TrainingArtifacts.Spec(cfg.model().preset(), model, method.graph(),
                 cfg.loop().seed(), cfg.loop().dropout());
         TrainingArtifacts.Graphs graphs = TrainingArtifacts.build(spec);
@@ -158,7 +159,8 @@ public final class Trainer implements AutoCloseable {
         FeatureData d = data.select(cfg.data().modalities());
         DataChecks.check(d);
         ArchitectureConfig model = ArtifactManifest.read(run.artifacts()).config();
-        BalancingMethod method = cfg.methodDescriptor().create(cfg.method(), new MethodSetup(model, cfg.loop().seed()));
+        BalancingMethod method = cfg.methodDescriptor().create(cfg.method(),
+                new MethodSetup(model, cfg.loop().seed(), cfg.loop().epochs()));
         Trainer t = new Trainer(cfg, run, d, method, sessions, listener, control);
         try {
             var ckpt = run.latestCheckpoint();
@@ -593,6 +595,16 @@ public final class Trainer implements AutoCloseable {
         }
 
         @Override
+        public int stepInEpoch() {
+            return stepInEpoch;
+        }
+
+        @Override
+        public int stepsPerEpoch() {
+            return stepsPerEpoch;
+        }
+
+        @Override
         public int pass() {
             return pass;
         }
@@ -752,6 +764,12 @@ public final class Trainer implements AutoCloseable {
         @Override
         public void resetOptimizers() {
             Trainer.this.resetOptimizers();
+        }
+
+        @Override
+        public void resetBestModel() {
+            bestScore = Double.NEGATIVE_INFINITY;
+            bestEpoch = -1;
         }
 
         @Override

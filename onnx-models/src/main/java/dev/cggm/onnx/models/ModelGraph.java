@@ -78,6 +78,9 @@ public final class ModelGraph {
     }
 
     // ------------------------------------------------------------------ what an architecture sets
+    // (a method that brings its own head replaces the fused output, its loss and the modality
+    // outputs through the same setters: the loss terms named after them — loss, unimodal_loss/<m> —
+    // are the graph outputs of those names, so they follow the replacements)
 
     /** Sets the fused output (class scores or the regression value, [batch, outputDim]). */
     public void setOutput(Value fused) {

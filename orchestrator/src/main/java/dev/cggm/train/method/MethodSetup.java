@@ -7,9 +7,15 @@ import java.util.List;
 
 /**
  * What a method is created with: the model it balances (modalities in model order, task, output
- * width) and the run's seed (for its own random draws, e.g. OGM-GE's noise).
+ * width), the run's seed (for its own random draws, e.g. OGM-GE's noise) and its number of epochs
+ * (for methods that split the run into stages, e.g. UMT's teachers and student).
  */
-public record MethodSetup(ArchitectureConfig model, long seed) {
+public record MethodSetup(ArchitectureConfig model, long seed, int epochs) {
+    /** A setup outside a training run (tests, tools): one epoch. */
+    public MethodSetup(ArchitectureConfig model, long seed) {
+        this(model, seed, 1);
+    }
+
     public List<String> modalities() {
         return model.modalityNames();
     }

@@ -22,6 +22,10 @@ public final class Methods {
     static {
         register(JointTraining.DESCRIPTOR);
         register(Cggm.DESCRIPTOR);
+        register(MMPareto.DESCRIPTOR);
+        register(MLA.DESCRIPTOR);
+        register(MMCosine.DESCRIPTOR);
+        register(UMT.DESCRIPTOR);
         variant("none", "joint", Map.of());
         variant("cggm-guarded", "cggm", Map.of("coefficients", "guarded"));
     }

@@ -46,6 +46,12 @@ public interface RunContext {
     /** Forgets the optimizers' moments and step counts (a new stage starts afresh). */
     void resetOptimizers();
 
+    /**
+     * Forgets the best model so far: the models of a new stage compete only among themselves for
+     * the best on validation (UMT's student, not its teachers, is the run's result).
+     */
+    void resetBestModel();
+
     /** Overwrites every parameter value. */
     void restoreParameters(Map<String, SafeTensors.Entry> values);
 

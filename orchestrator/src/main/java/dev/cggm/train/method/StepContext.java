@@ -24,6 +24,12 @@ public interface StepContext {
     /** The epoch, 0-based. */
     int epoch();
 
+    /** The step's index within its epoch, 0-based. */
+    int stepInEpoch();
+
+    /** How many steps an epoch has. */
+    int stepsPerEpoch();
+
     /** The index of the current pass within the step (0 for one-pass methods). */
     int pass();
 

@@ -15,9 +15,16 @@ import java.util.SplittableRandom;
 /**
  * A training step with chosen outputs, for tests that drive a method with hand-computed inputs:
  * the modality outputs and targets are given, the parameters and roles are a real model's.
- * Extra runs of the model are not available here (tests of those use the trainer).
+ * Extra runs of the model answer with what the test gives ({@link #withRerun}); otherwise they are
+ * not available here (tests of real re-runs use the trainer).
  */
 final class FixedStep implements StepContext {
+    /** What a re-run of the model gives in a test: fills {@code into} and returns its outputs. */
+    @FunctionalInterface
+    interface Rerun {
+        StepOutputs run(Map<String, Double> lossWeights, GradientBuffers into);
+    }
+
     private final long step;
     private final Task task;
     private final int outputDim;
@@ -25,7 +32,16 @@ final class FixedStep implements StepContext {
     private final Targets targets;
     private final ParameterSet params;
     private final ModelRoles roles;
-    private final StepOutputs outputs;
+    private StepOutputs outputs;
+    private final Map<String, float[]> values = new LinkedHashMap<>();
+    private final Map<String, String> names = new LinkedHashMap<>();
+    private final Map<String, String> lossNames = new LinkedHashMap<>();
+    private int epoch;
+    private int[] rows;
+    private int pass;
+    private int stepInEpoch;
+    private int stepsPerEpoch = Integer.MAX_VALUE;
+    private Rerun rerun;
 
     FixedStep(long step, Task task, int outputDim, Map<String, float[]> modalityOutputs, Targets targets,
               ParameterSet params, ModelRoles roles) {
@@ -36,13 +52,52 @@ final class FixedStep implements StepContext {
         this.targets = targets;
         this.params = params;
         this.roles = roles;
-        Map<String, float[]> values = new LinkedHashMap<>();
-        Map<String, String> names = new LinkedHashMap<>();
+        this.stepInEpoch = (int) step;
         modalityOutputs.forEach((m, o) -> {
             values.put("out/" + m, o);
             names.put(m, "out/" + m);
+            lossNames.put(m, "out_loss/" + m);
         });
-        this.outputs = new StepOutputs(values, names, Map.of());
+        this.outputs = new StepOutputs(values, names, lossNames);
+    }
+
+    /**
+     * Adds outputs of the pass's run by name (a method's own outputs, e.g. {@code embedding/<m>};
+     * a modality's loss is {@code out_loss/<m>}).
+     */
+    FixedStep withOutputs(Map<String, float[]> extra) {
+        values.putAll(extra);
+        this.outputs = new StepOutputs(values, names, lossNames);
+        return this;
+    }
+
+    /** Places the step: its pass, and its index within an epoch of {@code steps} steps. */
+    FixedStep at(int passIndex, int indexInEpoch, int steps) {
+        this.pass = passIndex;
+        this.stepInEpoch = indexInEpoch;
+        this.stepsPerEpoch = steps;
+        return this;
+    }
+
+    /** The batch's rows of the training split (by default 0, 1, …). */
+    FixedStep withRows(int... batchRows) {
+        if (batchRows.length != targets.rows()) {
+            throw new IllegalArgumentException("a batch of " + targets.rows() + " needs as many rows");
+        }
+        this.rows = batchRows.clone();
+        return this;
+    }
+
+    /** Places the step in epoch {@code e} (0-based). */
+    FixedStep inEpoch(int e) {
+        this.epoch = e;
+        return this;
+    }
+
+    /** Answers re-runs of the model with {@code r}. */
+    FixedStep withRerun(Rerun r) {
+        this.rerun = r;
+        return this;
     }
 
     @Override
@@ -52,12 +107,22 @@ final class FixedStep implements StepContext {
 
     @Override
     public int epoch() {
-        return 0;
+        return epoch;
+    }
+
+    @Override
+    public int stepInEpoch() {
+        return stepInEpoch;
+    }
+
+    @Override
+    public int stepsPerEpoch() {
+        return stepsPerEpoch;
     }
 
     @Override
     public int pass() {
-        return 0;
+        return pass;
     }
 
     @Override
@@ -67,6 +132,9 @@ final class FixedStep implements StepContext {
 
     @Override
     public int[] rows() {
+        if (rows != null) {
+            return rows.clone();
+        }
         int[] r = new int[targets.rows()];
         for (int i = 0; i < r.length; i++) {
             r[i] = i;
@@ -126,12 +194,20 @@ final class FixedStep implements StepContext {
 
     @Override
     public StepOutputs rerun(Map<String, Double> lossWeights, GradientBuffers into) {
-        throw new UnsupportedOperationException("a fixed step cannot re-run the model");
+        if (rerun == null) {
+            throw new UnsupportedOperationException("a fixed step cannot re-run the model");
+        }
+        return rerun.run(lossWeights, into);
     }
 
+    /** Heap buffers, one per parameter (what {@link #withRerun} fills). */
     @Override
     public GradientBuffers newGradientBuffers() {
-        throw new UnsupportedOperationException("a fixed step cannot re-run the model");
+        Map<String, FloatBuffer> buffers = new LinkedHashMap<>();
+        for (ParameterSet.Param p : params.all()) {
+            buffers.put(p.name(), FloatBuffer.allocate(p.size()));
+        }
+        return p -> buffers.get(p.name());
     }
 
     @Override
