@@ -13,6 +13,7 @@ import picocli.CommandLine.Command;
                 DemoCommand.class,
                 TrainCommand.class,
                 ExtractCommand.class,
+                ImportCommand.class,
                 BenchCommand.class,
                 ServeCommand.class,
                 CommandLine.HelpCommand.class

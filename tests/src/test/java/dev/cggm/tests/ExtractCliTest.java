@@ -1,18 +1,12 @@
 package dev.cggm.tests;
 
-import dev.cggm.cli.Main;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import static dev.cggm.tests.CliAssertions.assertOneLineError;
 
 /** {@code cggm extract} errors reach the user as one line, never a stack trace. */
 class ExtractCliTest {
@@ -27,21 +21,5 @@ class ExtractCliTest {
         Files.writeString(tmp.resolve("train.json"), "[]");
         assertOneLineError("unknown text encoder 'gpt'", "extract", "--dataset", tmp.toString(), "--format", "food101",
                 "--out", tmp.resolve("s").toString(), "--text-encoder", "gpt");
-    }
-
-    private static void assertOneLineError(String expected, String... args) {
-        PrintStream saved = System.err;
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        int code;
-        try {
-            System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-            code = Main.run(args);
-        } finally {
-            System.setErr(saved);
-        }
-        String text = err.toString(StandardCharsets.UTF_8);
-        assertEquals(1, code, text);
-        assertTrue(text.contains("error: ") && text.contains(expected), text);
-        assertFalse(text.contains("\tat "), "no stack trace: " + text);
     }
 }

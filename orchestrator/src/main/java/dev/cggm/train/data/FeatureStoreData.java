@@ -35,6 +35,10 @@ public final class FeatureStoreData {
                 throw new IllegalArgumentException("feature store " + dir + " is incomplete (status " + m.status()
                         + "); run the same ./cggm extract command again to finish it");
             }
+            if (!m.task().isClassification()) {
+                throw new IllegalArgumentException("feature store " + dir + " holds a " + m.task().type() + " target ('"
+                        + m.task().target().column() + "'); this build trains on classification stores only");
+            }
             List<ModalityShape> shapes = new ArrayList<>();
             for (StoreManifest.ModalityInfo info : m.modalities()) {
                 List<Integer> s = info.shape();
