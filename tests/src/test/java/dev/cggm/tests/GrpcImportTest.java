@@ -97,6 +97,20 @@ class GrpcImportTest {
     }
 
     @Test
+    void thePythonClientImports() throws Exception {
+        String out = PythonEnv.run("cggm_client.py", "--target", "localhost:" + server.port(), "--token-file",
+                tmp.resolve("token").toString(), "import", "--dataset", "datasets/mosi/mosi.pkl", "--format", "mosi",
+                "--feature-set", "py-mosi");
+        String[] lines = out.strip().split("\n");
+        com.fasterxml.jackson.databind.JsonNode j = new com.fasterxml.jackson.databind.ObjectMapper()
+                .readTree(lines[lines.length - 1]);
+        assertEquals("regression", j.get("task").asText(), out);
+        assertEquals("sentiment", j.get("target").asText(), out);
+        assertEquals("[5,4]", j.get("modalities").get("audio").toString(), out);
+        assertEquals(5, j.get("rows").get("train").asInt(), out);
+    }
+
+    @Test
     void aSparkStyleParquetTableImportsAndTrainsARun() throws Exception {
         Extraction x = run("table", ImportOptions.newBuilder().setDataset("datasets/table")
                 .setFormat(ImportFormat.IMPORT_FORMAT_TABLE).setShardSize(4)
