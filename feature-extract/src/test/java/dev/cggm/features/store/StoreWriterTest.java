@@ -180,6 +180,38 @@ class StoreWriterTest {
     }
 
     @Test
+    void shardsWrittenIndependentlyPerPartitionAreAdoptedIntoTheManifest(@TempDir Path tmp) throws Exception {
+        List<FeatureRow> train = rows("train", 11, 7);
+        try (StoreWriter w = StoreWriter.open(tmp.resolve("clean"), regression("float32"), false)) {
+            write(w, "train", train, List.of(), -1);
+            w.complete();
+        }
+        Path store = tmp.resolve("parts");
+        StoreManifest base = regression("float32");
+        try (StoreWriter w = StoreWriter.open(store, base, false)) {
+            StoreWriter.Split split = w.split("train", train.size());
+            // what a distributed job does per partition: only the directory, the schema and its entry range
+            for (int k = 2; k >= 0; k--) {
+                try (org.apache.arrow.memory.RootAllocator partitionAllocator = new org.apache.arrow.memory.RootAllocator();
+                     Shard shard = Shard.create(store, "train", k, 4L * k, Math.min(4, 11 - 4L * k),
+                             FeatureSchema.of(base), partitionAllocator)) {
+                    RowBatcher batcher = new RowBatcher(shard, base, 3);
+                    for (int i = 4 * k; i < Math.min(11, 4 * k + 4); i++) {
+                        batcher.add(train.get(i));
+                    }
+                    batcher.flush();
+                    shard.commit();
+                }
+            }
+            assertFalse(split.finished(0), "not yet seen by the writer");
+            split.adoptFinished();
+            assertTrue(split.finished(0) && split.finished(1) && split.finished(2));
+            w.complete();
+        }
+        assertEquals(StoreManifest.read(tmp.resolve("clean")).splits(), StoreManifest.read(store).splits());
+    }
+
+    @Test
     void strictStopsAtTheFirstBadRowKeepingFinishedShards(@TempDir Path tmp) throws Exception {
         try (StoreWriter w = StoreWriter.open(tmp.resolve("s"), regression("float32"), true)) {
             FeatureException e = assertThrows(FeatureException.class,
