@@ -19,6 +19,7 @@ import java.util.List;
  * shards in the manifest. Closing an uncommitted shard deletes its partial file.
  */
 public final class Shard implements AutoCloseable {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(Shard.class);
     private final Path store;
     private final String split;
     private final int index;
@@ -48,8 +49,9 @@ public final class Shard implements AutoCloseable {
     }
 
     /**
-     * The sidecar of a finished shard when its file and sidecar exist and it covers exactly the
-     * expected entries; null otherwise (the shard must be (re)written).
+     * The sidecar of a finished shard when its file and sidecar exist, it covers exactly the
+     * expected entries and the file is intact (its SHA-256 is the sidecar's); null otherwise (the
+     * shard must be (re)written: a damaged shard is written again).
      */
     public static ShardInfo finished(Path store, String split, int index, long firstEntry, long expectedEntries) {
         String rel = StoreLayout.shardFile(split, index);
@@ -61,6 +63,10 @@ public final class Shard implements AutoCloseable {
         try {
             ShardInfo s = StoreManifest.JSON.readValue(side.toFile(), ShardInfo.class);
             boolean matches = rel.equals(s.file()) && s.firstSample() == firstEntry && s.samples() == expectedEntries;
+            if (matches && !InputChecksum.of(List.of(arrow)).equals(s.sha256())) {
+                LOG.warn("shard {} is damaged (its checksum differs from its sidecar's): writing it again", rel);
+                return null;
+            }
             return matches ? s : null;
         } catch (IOException e) {
             return null; // unreadable sidecar: redo the shard

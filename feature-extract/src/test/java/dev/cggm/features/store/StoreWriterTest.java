@@ -170,6 +170,13 @@ class StoreWriterTest {
             assertEquals(1, s.resumedShards());
             w.complete();
         }
+        byte[] shard2 = Files.readAllBytes(tmp.resolve("crashed/train/part-00002.arrow"));
+        Files.write(tmp.resolve("crashed/train/part-00002.arrow"), java.util.Arrays.copyOf(shard2, 100)); // damaged
+        try (StoreWriter w = StoreWriter.open(tmp.resolve("crashed"), regression("float32"), false)) {
+            StoreWriter.Split s = write(w, "train", train, List.of(2), -1);
+            assertEquals(2, s.resumedShards(), "the damaged shard is written again, the intact ones kept");
+            w.complete();
+        }
         StoreManifest clean = StoreManifest.read(tmp.resolve("clean"));
         StoreManifest resumed = StoreManifest.read(tmp.resolve("crashed"));
         assertEquals(clean.splits(), resumed.splits(), "same shards, rows, checksums and bad samples");
