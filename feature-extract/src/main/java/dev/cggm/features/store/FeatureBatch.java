@@ -76,6 +76,42 @@ public final class FeatureBatch {
         return v;
     }
 
+    /**
+     * Copies every row's target values (the target's width per row, row-major) into
+     * {@code dst[offset …]}: int64 and uint8 targets (class indices, masks).
+     */
+    public void copyTargets(long[] dst, int offset) {
+        FieldVector v = targetVector();
+        FieldVector data = v instanceof FixedSizeListVector l ? l.getDataVector() : v;
+        int n = rowCount() * manifest.task().target().width();
+        if (data instanceof BigIntVector b) {
+            for (int i = 0; i < n; i++) {
+                dst[offset + i] = b.get(i);
+            }
+        } else if (data instanceof org.apache.arrow.vector.UInt1Vector u) {
+            for (int i = 0; i < n; i++) {
+                dst[offset + i] = u.get(i) & 0xff;
+            }
+        } else {
+            throw new FeatureException("feature store target '" + manifest.task().target().column() + "' holds "
+                    + manifest.task().target().dtype() + " values, not integers");
+        }
+    }
+
+    /** Copies every row's target values (row-major) into {@code dst[offset …]}: float32 targets (regression). */
+    public void copyTargets(float[] dst, int offset) {
+        FieldVector v = targetVector();
+        FieldVector data = v instanceof FixedSizeListVector l ? l.getDataVector() : v;
+        if (!(data instanceof Float4Vector f)) {
+            throw new FeatureException("feature store target '" + manifest.task().target().column() + "' holds "
+                    + manifest.task().target().dtype() + " values, not float32");
+        }
+        int n = rowCount() * manifest.task().target().width();
+        for (int i = 0; i < n; i++) {
+            dst[offset + i] = f.get(i);
+        }
+    }
+
     /** Whether the store has a length column for the modality. */
     public boolean hasLengths(String modality) {
         return manifest.modality(modality).lengthColumn() != null;

@@ -71,6 +71,17 @@ class StoreCompatibilityTest {
                     }
                 }
                 assertEquals(rows.size(), i, split);
+                long[] labels = new long[rows.size()];
+                int at = 0;
+                try (FeatureStore.Batches batches = store.batches(split)) {
+                    for (FeatureBatch b : batches) {
+                        b.copyTargets(labels, at);
+                        at += b.rowCount();
+                    }
+                }
+                for (int k = 0; k < labels.length; k++) {
+                    assertEquals(rows.get(k).get("label").asLong(), labels[k]);
+                }
             }
         }
     }

@@ -119,6 +119,17 @@ class StoreWriterTest {
                 }
             }
             assertEquals(10, i);
+            float[] targets = new float[10];
+            int at = 0;
+            try (FeatureStore.Batches batches = store.batches("train")) {
+                for (FeatureBatch b : batches) {
+                    b.copyTargets(targets, at);
+                    at += b.rowCount();
+                }
+            }
+            for (int k = 0; k < 10; k++) {
+                assertEquals((Float) train.get(k < 5 ? k : k + 1).target(), targets[k]);
+            }
             assertThrows(FeatureException.class, () -> {
                 try (FeatureStore.Batches batches = store.batches("validation")) {
                     batches.iterator().next().label(0);
