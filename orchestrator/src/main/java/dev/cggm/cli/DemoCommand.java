@@ -12,8 +12,9 @@ import dev.cggm.features.pipeline.Extractor;
 import dev.cggm.features.store.Pooling;
 import dev.cggm.features.store.Precision;
 import dev.cggm.onnx.runtime.ExecutionDevice;
-import dev.cggm.train.Recipes;
 import dev.cggm.train.TrainConfig;
+import dev.cggm.train.TrainConfigs;
+import dev.cggm.train.config.InvalidOption;
 import dev.cggm.train.TrainControl;
 import dev.cggm.train.TrainResult;
 import dev.cggm.train.Trainer;
@@ -110,17 +111,15 @@ final class DemoCommand implements Callable<Integer> {
         return 0;
     }
 
-    /** The same configuration for every variant but the modulation. */
+    /** The same configuration for every variant but the method (a method id or a variant such as cggm-guarded). */
     private TrainConfig config(String variant, Path store) {
-        String modulation = switch (variant) {
-            case "joint" -> "none";
-            case "cggm", "cggm-guarded" -> "cggm";
-            default -> throw new IllegalArgumentException("unknown demo variant '" + variant
-                    + "' (joint, cggm, cggm-guarded)");
-        };
-        return Recipes.defaults("food101", store.toAbsolutePath().toString(), modulation).with(Map.of(
-                "epochs", epochs, "batch_size", batchSize, "seed", seed, "device", device, "threads", threads,
-                "coefficients", variant.equals("cggm-guarded") ? "GUARDED" : "FAITHFUL"));
+        try {
+            return TrainConfigs.resolve("food101", store.toAbsolutePath().toString(), variant, Map.of(
+                    "loop.epochs", epochs, "loop.batch_size", batchSize, "loop.seed", seed, "runtime.device", device,
+                    "runtime.threads", threads));
+        } catch (InvalidOption e) {
+            throw new IllegalArgumentException("--variants: " + e.reason(), e);
+        }
     }
 
     private void extract(Path data, Path store) throws Exception {
