@@ -1,6 +1,7 @@
 """Writes small datasets in the layouts `cggm import` reads, plus what the store must then hold.
 
   make_import_fixtures.py mosi OUT [--protocol P] [--legacy-numpy] [--drop SPLIT/KEY] [--bad-shape SPLIT/KEY]
+                               [--sizes 7,3,3] [--dims 6,4,3] [--length 5] [--learnable]
   make_import_fixtures.py iemocap OUT [--norm trn|utt] [--cv N]
   make_import_fixtures.py table OUT [--format parquet|arrow|arrow-stream|spark]
 
@@ -24,9 +25,9 @@ def f32list(a):
 
 def mosi(out, args):
     rng = np.random.default_rng(7)
-    sizes = {"train": 7, "valid": 3, "test": 3}
-    dims = {"text": 6, "audio": 4, "vision": 3}
-    length = 5
+    sizes = dict(zip(("train", "valid", "test"), map(int, args.sizes.split(","))))
+    dims = dict(zip(("text", "audio", "vision"), map(int, args.dims.split(","))))
+    length = args.length
     data, expected = {}, {}
     for split, n in sizes.items():
         d = {}
@@ -35,6 +36,9 @@ def mosi(out, args):
             d[m] = rng.normal(size=(n, length, dim)) * 1.7
         d["audio"][0, 0, :2] = -np.inf           # the reference turns these into 0
         d["labels"] = rng.uniform(-3, 3, size=(n, 1, 1))
+        if args.learnable:
+            # the sentiment is written into the text: feature 0 of every position carries it
+            d["text"][:, :, 0] = d["labels"][:, :, 0] / 3 + rng.normal(scale=0.1, size=(n, length))
         d["id"] = np.array([[("vid%d" % i).encode(), str(i).encode(), str(i + 1).encode()] for i in range(n)])
         bad = set()
         if split == "train":
@@ -44,7 +48,7 @@ def mosi(out, args):
         data[split] = d
         store = {"train": "train", "valid": "validation", "test": "test"}[split]
         rows = []
-        for i in range(n):
+        for i in range(0 if args.no_expected else n):
             feats = {}
             for m in dims:
                 v = d[m][i].astype(np.float32)
@@ -189,6 +193,11 @@ def main():
     p.add_argument("kind", choices=["mosi", "iemocap", "table"])
     p.add_argument("out")
     p.add_argument("--protocol", type=int, default=4)
+    p.add_argument("--sizes", default="7,3,3", help="mosi: train,valid,test samples")
+    p.add_argument("--dims", default="6,4,3", help="mosi: text,audio,vision widths (MOSI: 300,5,20)")
+    p.add_argument("--length", type=int, default=5, help="mosi: positions (MOSI: 50)")
+    p.add_argument("--learnable", action="store_true", help="mosi: the label is readable from the text")
+    p.add_argument("--no-expected", action="store_true", help="mosi: write only the dataset (large sizes)")
     p.add_argument("--legacy-numpy", action="store_true")
     p.add_argument("--drop")
     p.add_argument("--bad-shape")
@@ -202,8 +211,9 @@ def main():
         for r in rows:
             if r["bad"]:
                 r["features"] = {}   # the store skips them (and JSON has no NaN)
-    with open(os.path.join(args.out, "expected.json"), "w") as f:
-        json.dump(expected, f)
+    if not args.no_expected:
+        with open(os.path.join(args.out, "expected.json"), "w") as f:
+            json.dump(expected, f)
     print("ok")
 
 

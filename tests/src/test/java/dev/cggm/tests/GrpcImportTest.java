@@ -111,6 +111,21 @@ class GrpcImportTest {
     }
 
     @Test
+    void anImportedMosiFeatureSetTrainsTheMosiPresetWithThePapersMetrics() throws Exception {
+        Extraction x = run("mosi-train", ImportOptions.newBuilder().setDataset("datasets/mosi/mosi.pkl")
+                .setFormat(ImportFormat.IMPORT_FORMAT_MOSI));
+        assertEquals(JobState.JOB_STATE_SUCCEEDED, x.getState(), x.getStateReason());
+        TrainingServiceGrpc.TrainingServiceBlockingStub training = GrpcFixtures.training(channel);
+        Run r = GrpcFixtures.create(training, GrpcFixtures.tiny(1).setFeatures("features/mosi-train").setPreset("mosi")
+                .setBatchSize(4));
+        Run done = GrpcFixtures.awaitState(training, r.getRunId(), JobState.JOB_STATE_SUCCEEDED);
+        java.util.Map<String, Double> test = done.getResult().getTest().getTaskMetricsMap();
+        assertTrue(test.keySet().containsAll(List.of("mae", "acc2", "acc7", "f1")), test.toString());
+        assertEquals(java.util.Set.of("text", "audio", "vision"),
+                done.getResult().getTest().getClassifierAccuracyMap().keySet());
+    }
+
+    @Test
     void aSparkStyleParquetTableImportsAndTrainsARun() throws Exception {
         Extraction x = run("table", ImportOptions.newBuilder().setDataset("datasets/table")
                 .setFormat(ImportFormat.IMPORT_FORMAT_TABLE).setShardSize(4)
