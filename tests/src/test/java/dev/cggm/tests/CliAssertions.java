@@ -15,8 +15,11 @@ final class CliAssertions {
     private CliAssertions() {
     }
 
-    /** The command fails with exit code 1 and one {@code error:} line containing {@code expected}, no stack trace. */
-    static void assertOneLineError(String expected, String... args) {
+    /**
+     * The command fails with exit code 1 and one {@code error:} line containing {@code expected}
+     * (plus at most the CGGM_DEBUG hint), no stack trace; returns stderr.
+     */
+    static String assertOneLineError(String expected, String... args) {
         PrintStream saved = System.err;
         ByteArrayOutputStream err = new ByteArrayOutputStream();
         int code;
@@ -31,6 +34,9 @@ final class CliAssertions {
         assertTrue(text.contains("error: ") && text.contains(expected), text);
         assertFalse(text.contains("\tat "), "no stack trace: " + text);
         assertEquals(1, text.lines().filter(l -> l.startsWith("error: ")).count(), text);
+        assertTrue(text.lines().filter(l -> !l.startsWith("INFO ")).count() <= 2,
+                "the error and the CGGM_DEBUG hint: " + text);
+        return text;
     }
 
     /** Runs a command that must succeed; returns its stdout. */

@@ -63,7 +63,7 @@ public final class Shard implements AutoCloseable {
         try {
             ShardInfo s = StoreManifest.JSON.readValue(side.toFile(), ShardInfo.class);
             boolean matches = rel.equals(s.file()) && s.firstSample() == firstEntry && s.samples() == expectedEntries;
-            if (matches && !InputChecksum.of(List.of(arrow)).equals(s.sha256())) {
+            if (matches && !StoreChecks.sha256(arrow).equals(s.sha256())) {
                 LOG.warn("shard {} is damaged (its checksum differs from its sidecar's): writing it again", rel);
                 return null;
             }
