@@ -15,7 +15,8 @@ import java.util.SplittableRandom;
 /**
  * A training step with chosen outputs, for tests that drive a method with hand-computed inputs:
  * the modality outputs and targets are given, the parameters and roles are a real model's.
- * Extra runs of the model are not available here (tests of those use the trainer).
+ * Eval runs with modalities zeroed return given fused outputs ({@link #withEvaluations}); re-runs
+ * of the training model are not available here (tests of those use the trainer).
  */
 final class FixedStep implements StepContext {
     private final long step;
@@ -25,7 +26,10 @@ final class FixedStep implements StepContext {
     private final Targets targets;
     private final ParameterSet params;
     private final ModelRoles roles;
-    private final StepOutputs outputs;
+    private final Map<String, float[]> values = new LinkedHashMap<>();
+    private final Map<String, String> names = new LinkedHashMap<>();
+    private StepOutputs outputs;
+    private Map<Set<String>, float[]> evaluations = Map.of();
 
     FixedStep(long step, Task task, int outputDim, Map<String, float[]> modalityOutputs, Targets targets,
               ParameterSet params, ModelRoles roles) {
@@ -36,13 +40,24 @@ final class FixedStep implements StepContext {
         this.targets = targets;
         this.params = params;
         this.roles = roles;
-        Map<String, float[]> values = new LinkedHashMap<>();
-        Map<String, String> names = new LinkedHashMap<>();
         modalityOutputs.forEach((m, o) -> {
             values.put("out/" + m, o);
             names.put(m, "out/" + m);
         });
         this.outputs = new StepOutputs(values, names, Map.of());
+    }
+
+    /** Adds outputs of the run by name (a method's own outputs). */
+    FixedStep withOutputs(Map<String, float[]> more) {
+        values.putAll(more);
+        outputs = new StepOutputs(values, names, Map.of());
+        return this;
+    }
+
+    /** What {@link #evaluateWithout} returns as the fused output, by the set of zeroed modalities. */
+    FixedStep withEvaluations(Map<Set<String>, float[]> fusedOutputs) {
+        evaluations = Map.copyOf(fusedOutputs);
+        return this;
     }
 
     @Override
@@ -136,6 +151,10 @@ final class FixedStep implements StepContext {
 
     @Override
     public StepOutputs evaluateWithout(Set<String> zeroedModalities) {
-        throw new UnsupportedOperationException("a fixed step cannot run the model");
+        float[] fused = evaluations.get(Set.copyOf(zeroedModalities));
+        if (fused == null) {
+            throw new UnsupportedOperationException("a fixed step has no evaluation without " + zeroedModalities);
+        }
+        return new StepOutputs(Map.of(dev.cggm.onnx.models.ModelIO.OUTPUT, fused), Map.of(), Map.of());
     }
 }
