@@ -22,8 +22,10 @@ public final class Methods {
     static {
         register(JointTraining.DESCRIPTOR);
         register(Cggm.DESCRIPTOR);
+        register(Ogm.DESCRIPTOR);
         variant("none", "joint", Map.of());
         variant("cggm-guarded", "cggm", Map.of("coefficients", "guarded"));
+        variant("ogm", "ogm-ge", Map.of("noise", false));
     }
 
     private Methods() {
