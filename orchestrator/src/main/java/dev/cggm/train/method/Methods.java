@@ -23,6 +23,7 @@ public final class Methods {
         register(JointTraining.DESCRIPTOR);
         register(Cggm.DESCRIPTOR);
         register(Ogm.DESCRIPTOR);
+        register(Agm.DESCRIPTOR);
         variant("none", "joint", Map.of());
         variant("cggm-guarded", "cggm", Map.of("coefficients", "guarded"));
         variant("ogm", "ogm-ge", Map.of("noise", false));
