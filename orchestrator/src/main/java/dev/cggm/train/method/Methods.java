@@ -24,6 +24,7 @@ public final class Methods {
         register(Cggm.DESCRIPTOR);
         register(Ogm.DESCRIPTOR);
         register(Agm.DESCRIPTOR);
+        register(Pmr.DESCRIPTOR);
         variant("none", "joint", Map.of());
         variant("cggm-guarded", "cggm", Map.of("coefficients", "guarded"));
         variant("ogm", "ogm-ge", Map.of("noise", false));
