@@ -25,6 +25,7 @@ public final class Methods {
         register(Ogm.DESCRIPTOR);
         register(Agm.DESCRIPTOR);
         register(Pmr.DESCRIPTOR);
+        register(Mslr.DESCRIPTOR);
         variant("none", "joint", Map.of());
         variant("cggm-guarded", "cggm", Map.of("coefficients", "guarded"));
         variant("ogm", "ogm-ge", Map.of("noise", false));
