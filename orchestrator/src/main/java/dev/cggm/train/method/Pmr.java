@@ -44,14 +44,14 @@ public final class Pmr implements BalancingMethod, GradientTransform {
             @Doc("weight alpha of the weaker modality's prototype loss (two modalities; >= 0)") double alpha,
             @Doc("first epoch (0-based) whose steps are modulated") int startEpoch,
             @Doc("last epoch (0-based, inclusive) whose steps are modulated") int endEpoch,
-            @Doc("share of the previous epoch's prototypes in the new ones, in [0, 1)") double momentum,
+            @Doc("share of the previous epoch's prototypes in the new ones, in [0, 1)") double prototypeMomentum,
             @Doc("strength eta of the gradient coefficient 1 - tanh(eta * ratio) (3+ modalities; > 0)") double eta)
             implements MethodOptions {
         public Options {
             InvalidOption.nonNegative("alpha", alpha);
             InvalidOption.range("start_epoch", startEpoch, 0, Integer.MAX_VALUE);
             InvalidOption.range("end_epoch", endEpoch, startEpoch, Integer.MAX_VALUE);
-            InvalidOption.within("momentum", momentum, 0, 1, true);
+            InvalidOption.within("prototype_momentum", prototypeMomentum, 0, 1, true);
             InvalidOption.positive("eta", eta);
         }
 
@@ -154,7 +154,7 @@ public final class Pmr implements BalancingMethod, GradientTransform {
                 counts[(int) targets.label(i)]++;
             }
         });
-        prototypes = blend(sums, counts, prototypes, options.momentum());
+        prototypes = blend(sums, counts, prototypes, options.prototypeMomentum());
     }
 
     /**
@@ -226,7 +226,8 @@ public final class Pmr implements BalancingMethod, GradientTransform {
                 metrics.put("proto_weight/" + modalities.get(k), active && weaker ? options.alpha() : 0.0);
                 metrics.put("proto_loss/" + modalities.get(k), step.outputs().scalar(prototypeLossOutput(modalities.get(k))));
             }
-            return new StepReport(metrics, 0);
+            // the weighted prototype term is part of what this step descends: it counts in total_loss
+            return new StepReport(metrics, active ? options.alpha() * step.outputs().scalar(TERM) : 0);
         }
         double[] coeff = coefficients(scores, options.eta());
         if (active) {

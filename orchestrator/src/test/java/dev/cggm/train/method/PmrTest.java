@@ -140,6 +140,25 @@ class PmrTest {
     }
 
     @Test
+    void twoModalitiesReportTheWeakerOneAndCountItsWeightedTermInTheLoss(@TempDir Path tmp) throws Exception {
+        TinyLateFusion m = new TinyLateFusion(tmp, "image", "text");
+        Map<String, float[]> outs = new LinkedHashMap<>();
+        outs.put(Pmr.scoreOutput("image"), new float[] {3});
+        outs.put(Pmr.scoreOutput("text"), new float[] {1.5f});
+        outs.put(Pmr.prototypeLossOutput("image"), new float[] {0.4f});
+        outs.put(Pmr.prototypeLossOutput("text"), new float[] {0.9f});
+        outs.put(Pmr.TERM, new float[] {0.9f});
+        StepReport r = new Pmr(OPTIONS, m.setup).apply(m.step(0, Map.of("image", new float[3], "text", new float[3]), 0)
+                .withOutputs(outs));
+        assertEquals(0.6, r.metrics().get("proto_weight/text"));
+        assertEquals(0.0, r.metrics().get("proto_weight/image"));
+        assertEquals(0.6 * 0.9f, r.addedLoss(), 1e-7);
+        for (ParameterSet.Param p : m.params.all()) {
+            assertArrayEquals(m.gradBefore(p.name()), m.grad(p.name()), "two modalities act through the loss term only");
+        }
+    }
+
+    @Test
     void threeModalitiesScaleAndPerturbTheLeadingEncodersGradients(@TempDir Path tmp) throws Exception {
         TinyLateFusion m = new TinyLateFusion(tmp, "a", "v", "t");
         // scores 2, 1, 4: ratios over the minimum 2, 1, 4 -> k = 1 - tanh(0.01 r) where r > 1
@@ -168,7 +187,7 @@ class PmrTest {
 
     @Test
     void optionsAreValidated() {
-        assertEquals("momentum: must be in [0.0, 1.0), got 1.0",
+        assertEquals("prototype_momentum: must be in [0.0, 1.0), got 1.0",
                 assertThrows(InvalidOption.class, () -> new Pmr.Options(0.6, 0, 80, 1.0, 0.01)).getMessage());
         assertThrows(InvalidOption.class, () -> new Pmr.Options(-1, 0, 80, 0.5, 0.01));
         assertEquals(new Pmr.Options(0.6, 0, 80, 0.5, 0.01), Pmr.Options.defaults("food101"));
