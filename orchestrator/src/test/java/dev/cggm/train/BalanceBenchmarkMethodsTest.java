@@ -3,6 +3,8 @@ package dev.cggm.train;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.cggm.onnx.artifacts.ArtifactManifest;
 import dev.cggm.onnx.artifacts.SafeTensors;
+import dev.cggm.onnx.models.CggmModel;
+import dev.cggm.onnx.models.LateFusion;
 import dev.cggm.onnx.models.ModelIO;
 import dev.cggm.onnx.runtime.HostTensor;
 import dev.cggm.onnx.runtime.OrtModel;
@@ -15,6 +17,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.nio.FloatBuffer;
 import java.nio.file.Files;
@@ -162,10 +165,11 @@ class BalanceBenchmarkMethodsTest {
         }
     }
 
-    @Test
-    void mslrFactorsReachTheOptimizer(@TempDir Path tmp) throws Exception {
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {LateFusion.ID, CggmModel.ID})
+    void mslrFactorsReachTheOptimizer(String architecture, @TempDir Path tmp) throws Exception {
         TrainConfig cfg = config("mslr", Map.of("strategy", "static", "ratios", "text=1e-12,image=3"))
-                .with(Map.of("loop.epochs", 1));
+                .with(Map.of("loop.epochs", 1, "model.architecture", architecture));
         Path run = tmp.resolve("run");
         try (Trainer t = Trainer.start(cfg, run, data(2), TrainerSmokeTest.cpu(), TrainListener.NONE, new TrainControl())) {
             assertEquals("succeeded", t.run().status());
@@ -182,7 +186,7 @@ class BalanceBenchmarkMethodsTest {
             for (int i = 0; i < a.length; i++) {
                 change = Math.max(change, Math.abs(a[i] - b[i]));
             }
-            if (p.group().equals(ModelIO.encoderGroup("text"))) {
+            if (p.group().equals(ModelIO.encoderGroup("text")) || p.group().equals(ModelIO.projectionGroup("text"))) {
                 textChange = Math.max(textChange, change);
             } else if (p.group().equals(ModelIO.encoderGroup("image"))) {
                 imageChange = Math.max(imageChange, change);
