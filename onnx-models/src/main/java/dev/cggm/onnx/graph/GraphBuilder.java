@@ -347,6 +347,36 @@ public final class GraphBuilder {
         return bias == null ? y : add(y, bias);
     }
 
+    // ---------------------------------------------------------------- convolution and pooling
+
+    /**
+     * 2-D convolution (ONNX Conv) of {@code x} [N, C, H, W] with {@code weight} [M, C/groups, kh, kw]
+     * as PyTorch's {@code nn.Conv2d} stores it; {@code bias} [M] may be null. ONNX Runtime runs
+     * Conv in float (not double).
+     */
+    public Value conv2d(Value x, Value weight, Value bias, ConvSpec spec) {
+        List<Value> ins = new ArrayList<>(Arrays.asList(x, weight));
+        if (bias != null) {
+            ins.add(bias);
+        }
+        return op1("Conv", ins, spec.attributes());
+    }
+
+    /** The mean over the spatial axes, keeping them as size 1: [N, C, H, W] → [N, C, 1, 1]. */
+    public Value globalAveragePool(Value x) {
+        return op1("GlobalAveragePool", List.of(x));
+    }
+
+    /** Clamps {@code x} to [min, max] (ONNX Clip with scalar constant bounds). */
+    public Value clip(Value x, double min, double max) {
+        return op1("Clip", List.of(x, scalarLike(min, x), scalarLike(max, x)));
+    }
+
+    /** ReLU6 (MobileNet, EfficientNet-Lite): min(max(x, 0), 6). */
+    public Value relu6(Value x) {
+        return clip(x, 0, 6);
+    }
+
     // ---------------------------------------------------------------- normalisation and activations
 
     public Value softmax(Value x, int axis) {
@@ -355,6 +385,14 @@ public final class GraphBuilder {
 
     public Value logSoftmax(Value x, int axis) {
         return op1("LogSoftmax", List.of(x), Attr.i("axis", axis));
+    }
+
+    /**
+     * BatchNormalization in inference mode with fixed statistics (all [C]): scale·(x − mean)/√(var + ε) + bias
+     * per channel of x [N, C, ...]. Has no gradient rule (see InstanceNormalization for training).
+     */
+    public Value batchNormInference(Value x, Value scale, Value bias, Value mean, Value variance, double epsilon) {
+        return op1("BatchNormalization", List.of(x, scale, bias, mean, variance), Attr.f("epsilon", epsilon));
     }
 
     /** LayerNormalization over the axes from {@code axis} to the end. */

@@ -29,6 +29,9 @@ public final class OpRegistry {
                 // normalisation, activations, regularisation, losses
                 new SoftmaxOp(), new LogSoftmaxOp(), new LayerNormalizationOp(), new DropoutOp(),
                 new SoftmaxCrossEntropyLossOp(),
+                // convolution and pooling
+                new ConvOp(), new ConvTransposeOp(), new GlobalAveragePoolOp(), new ClipOp(),
+                new BatchNormalizationOp(),
                 // reductions
                 new ReduceSumOp(), new ReduceMeanOp(), new ArgExtremumOp("ArgMax"), new ArgExtremumOp("ArgMin"),
                 // shapes and indexing

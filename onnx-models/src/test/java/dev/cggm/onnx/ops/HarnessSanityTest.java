@@ -1,7 +1,6 @@
 package dev.cggm.onnx.ops;
 
 import dev.cggm.onnx.autodiff.Autodiff;
-import dev.cggm.onnx.graph.DType;
 import dev.cggm.onnx.graph.Graph;
 import dev.cggm.onnx.graph.Node;
 import dev.cggm.onnx.graph.Tensors;
@@ -29,7 +28,7 @@ class HarnessSanityTest {
         String out = Autodiff.GRAD_PREFIX + param;
         Node id = training.producer(out);
         assertEquals("Identity", id.opType());
-        training.addInitializer(Tensors.scalar("meta/factor", DType.DOUBLE, factor));
+        training.addInitializer(Tensors.scalar("meta/factor", training.type(id.input(0)).dtype(), factor));
         List<Node> nodes = new ArrayList<>(training.nodes());
         nodes.set(nodes.indexOf(id), new Node(id.name(), "Mul", "", List.of(id.input(0), "meta/factor"),
                 List.of(out), List.of()));
@@ -54,6 +53,28 @@ class HarnessSanityTest {
         assertTrue(bad.stream().allMatch(m -> m.param().equals("w")), "x is untouched: " + bad);
     }
 
+    /**
+     * The float harness for linear ops (large exact steps, see OpHarness.LINEAR_EPS) still
+     * catches a Conv weight gradient off by 1e-3: every element whose gradient exceeds 0.1.
+     */
+    @Test
+    void aSlightlyWrongGradientIsCaughtInTheLinearFloatHarness() throws Exception {
+        GradCheck honest = convCheck();
+        assertEquals(List.of(), honest.checkAll());
+        long expected = java.util.Arrays.stream(honest.lastAnalytic().get("w")).filter(g -> Math.abs(g) > 0.1).count();
+
+        List<GradCheck.Mismatch> bad = convCheck().trainingTransform(g -> scaleGradient(g, "w", 1 + 1e-3)).checkAll();
+        assertTrue(bad.stream().allMatch(m -> m.param().equals("w")), "x is untouched: " + bad);
+        assertTrue(bad.size() >= expected && expected > 40, bad.size() + " of w's elements caught, " + expected + " exceed 0.1");
+    }
+
+    private static GradCheck convCheck() throws Exception {
+        OpHarness h = OpHarness.floatsLinear(2);
+        Value x = h.param("x", 2, 3, 5, 5);
+        Value w = h.param("w", 4, 3, 2, 3);
+        return h.gradCheck(h.b.conv2d(x, w, null, dev.cggm.onnx.graph.ConvSpec.defaults().stride(2).padding(1)));
+    }
+
     /** Each of these has its own test class here; extend the list only together with a test. */
     static final Set<String> TESTED = new TreeSet<>(List.of(
             // ElementwiseGradTest
@@ -61,6 +82,8 @@ class HarnessSanityTest {
             "Reciprocal", "Erf", "Tanh", "Sigmoid", "Identity", "Cast", "Where",
             // MatMulGemmGradTest
             "MatMul", "Gemm",
+            // ConvGradTest, ClipGradTest, PoolGradTest
+            "Conv", "Clip", "GlobalAveragePool",
             // NormalizationGradTest, DropoutGradTest, LossGradTest
             "Softmax", "LogSoftmax", "LayerNormalization", "Dropout", "SoftmaxCrossEntropyLoss",
             // ReductionGradTest
