@@ -13,6 +13,8 @@ import picocli.CommandLine.Command;
                 DemoCommand.class,
                 TrainCommand.class,
                 ExtractCommand.class,
+                ExportCommand.class,
+                PredictCommand.class,
                 BenchCommand.class,
                 ServeCommand.class,
                 CommandLine.HelpCommand.class

@@ -111,6 +111,17 @@ public final class ModelSource {
         return s;
     }
 
+    /** SHA-256 of a file's content, hex, read in a stream. */
+    public static String sha256(Path file) throws IOException {
+        try (InputStream in = new java.security.DigestInputStream(Files.newInputStream(file),
+                MessageDigest.getInstance("SHA-256"))) {
+            in.transferTo(java.io.OutputStream.nullOutputStream());
+            return HexFormat.of().formatHex(((java.security.DigestInputStream) in).getMessageDigest().digest());
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     static String digest(byte[] b) {
         try {
             return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(b));

