@@ -86,8 +86,9 @@ class GrpcBundleExportTest {
 
         // the received bundle predicts a raw sample of the dataset the store was made from
         JsonNode sample = null;
-        Path dataset = Path.of(StoreManifest.read(GrpcFixtures.sharedStore()).dataset().path());
-        for (String line : Files.readAllLines(dataset.resolve("manifest.jsonl"))) {
+        Path manifest = Path.of(StoreManifest.read(GrpcFixtures.sharedStore()).dataset().path());   // the .jsonl
+        Path dataset = manifest.getParent();
+        for (String line : Files.readAllLines(manifest)) {
             if (line.contains("\"test\"")) {
                 sample = new ObjectMapper().readTree(line);
                 break;
