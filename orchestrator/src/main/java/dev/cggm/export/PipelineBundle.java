@@ -103,10 +103,18 @@ public final class PipelineBundle {
         }
         ModalityInfo textInfo = modality(manifest, true);
         ModalityInfo imageInfo = modality(manifest, false);
-        TextEncoderSpec text = textSpec(textInfo);
-        ImageEncoderSpec image = imageSpec(imageInfo);
-        byte[] textBytes = text.model().read();
-        byte[] imageBytes = image.model().read();
+        TextEncoderSpec text;
+        ImageEncoderSpec image;
+        byte[] textBytes;
+        byte[] imageBytes;
+        try {
+            text = textSpec(textInfo);
+            image = imageSpec(imageInfo);
+            textBytes = text.model().read();
+            imageBytes = image.model().read();
+        } catch (FeatureException e) {
+            throw new BundleException("the encoders the features were made with are needed to export: " + e.getMessage(), e);
+        }
         byte[] fusionBytes = Files.readAllBytes(fusionFile);
         ModelProto fusion = parse(fusionBytes, fusionFile.toString());
         List<String> labels = manifest.labelNames();

@@ -188,18 +188,57 @@ final class TrainingApi extends TrainingServiceGrpc.TrainingServiceImplBase {
 
     /** Predictions computed off the call's thread, then streamed in batches as the client takes them. */
     /**
+     * A stream whose content is computed on the compute executor first: {@link #compute} runs the
+     * work, turns its failure into the call's status and wakes the pump.
+     */
+    private abstract class Deferred<T> implements StreamPump.Source<T> {
+        private volatile StatusRuntimeException error;
+        private volatile Runnable wake = () -> { };
+
+        interface Work {
+            void run() throws Exception;
+        }
+
+        final void compute(Work work) {
+            try {
+                work.run();
+            } catch (IllegalArgumentException e) {
+                error = Status.INVALID_ARGUMENT.withDescription(data.redact(e.getMessage())).asRuntimeException();
+            } catch (BundleException e) {
+                error = Status.FAILED_PRECONDITION.withDescription(data.redact(e.getMessage())).asRuntimeException();
+            } catch (Exception | Error e) {
+                error = calls.internal(e);
+            }
+            wake.run();
+        }
+
+        final boolean failed() {
+            return error != null;
+        }
+
+        final void throwIfFailed() {
+            if (error != null) {
+                throw error;
+            }
+        }
+
+        @Override
+        public final void attach(Runnable wake) {
+            this.wake = wake;
+        }
+    }
+
+    /**
      * A bundle export: the bundle is written into the run directory ({@code bundle/}) on the
      * compute executor the first time it is asked for (later requests reuse it), then streamed.
      */
-    private final class BundleExport implements StreamPump.Source<ExportRunResponse> {
+    private final class BundleExport extends Deferred<ExportRunResponse> {
         private final String runId;
         private final Path runDir;
         private final Path features;
         private final int bestEpoch;
         private final int chunk;
         private volatile ModelExport files;
-        private volatile StatusRuntimeException error;
-        private volatile Runnable wake = () -> { };
 
         BundleExport(String runId, Path runDir, Path features, int bestEpoch, int chunk) {
             this.runId = runId;
@@ -210,7 +249,7 @@ final class TrainingApi extends TrainingServiceGrpc.TrainingServiceImplBase {
         }
 
         void build() {
-            try {
+            compute(() -> {
                 Path dir = runDir.resolve("bundle");
                 synchronized (BundleExport.class) {     // one build at a time; a finished bundle is reused
                     if (!Files.isRegularFile(dir.resolve(PipelineBundle.CARD))) {
@@ -218,24 +257,12 @@ final class TrainingApi extends TrainingServiceGrpc.TrainingServiceImplBase {
                     }
                 }
                 files = ModelExport.bundle(runId, dir, bestEpoch, chunk);
-            } catch (BundleException | dev.cggm.features.FeatureException e) {
-                error = Status.FAILED_PRECONDITION.withDescription(data.redact(e.getMessage())).asRuntimeException();
-            } catch (Exception | Error e) {
-                error = calls.internal(e);
-            }
-            wake.run();
-        }
-
-        @Override
-        public void attach(Runnable wake) {
-            this.wake = wake;
+            });
         }
 
         @Override
         public ExportRunResponse next() throws Exception {
-            if (error != null) {
-                throw error;
-            }
+            throwIfFailed();
             ModelExport f = files;
             return f == null ? null : f.next();
         }
@@ -243,7 +270,7 @@ final class TrainingApi extends TrainingServiceGrpc.TrainingServiceImplBase {
         @Override
         public boolean done() {
             ModelExport f = files;
-            return error == null && f != null && f.done();
+            return !failed() && f != null && f.done();
         }
 
         @Override
@@ -255,34 +282,18 @@ final class TrainingApi extends TrainingServiceGrpc.TrainingServiceImplBase {
         }
     }
 
-    private final class Predictions implements StreamPump.Source<PredictRunResponse> {
+    private final class Predictions extends Deferred<PredictRunResponse> {
         private volatile List<Prediction> results;
-        private volatile StatusRuntimeException error;
         private volatile boolean closed;
-        private volatile Runnable wake = () -> { };
         private int next;
 
         void compute(Path runDir, Path features, String split) {
-            try {
-                results = Predictor.predict(runDir, features, split, () -> closed);
-            } catch (IllegalArgumentException e) {
-                error = Status.INVALID_ARGUMENT.withDescription(data.redact(e.getMessage())).asRuntimeException();
-            } catch (Exception | Error e) {
-                error = calls.internal(e);
-            }
-            wake.run();
-        }
-
-        @Override
-        public void attach(Runnable wake) {
-            this.wake = wake;
+            compute(() -> results = Predictor.predict(runDir, features, split, () -> closed));
         }
 
         @Override
         public PredictRunResponse next() {
-            if (error != null) {
-                throw error;
-            }
+            throwIfFailed();
             List<Prediction> r = results;
             if (r == null) {
                 return null;
@@ -299,7 +310,7 @@ final class TrainingApi extends TrainingServiceGrpc.TrainingServiceImplBase {
         @Override
         public boolean done() {
             List<Prediction> r = results;
-            return error == null && r != null && next >= r.size();
+            return !failed() && r != null && next >= r.size();
         }
 
         @Override
