@@ -1,22 +1,21 @@
 package dev.cggm.tests;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.cggm.cli.Main;
-import dev.cggm.export.PipelineBundle;
-import dev.cggm.features.datasets.DemoDataset;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
 import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtSession;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.cggm.cli.Main;
 import dev.cggm.export.BundlePredictor;
+import dev.cggm.export.PipelineBundle;
+import dev.cggm.features.datasets.DemoDataset;
 import dev.cggm.features.store.FeatureBatch;
 import dev.cggm.features.store.FeatureStore;
 import dev.cggm.onnx.runtime.DeviceSessions;
 import dev.cggm.onnx.runtime.ExecutionDevice;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.FloatBuffer;
 import java.nio.file.Files;
@@ -144,6 +143,27 @@ class PipelineBundleTest {
         assertTrue(out[2].contains(":3\terror: not a JSON object"), out[2]);
         assertFalse(out[3].contains("error"), out[3]);
         assertEquals(json.readTree(a[0]).get("label").asText(), out[0].split("\t")[1]);
+    }
+
+    @Test
+    void exportAndPredictRefuseWhatDoesNotFitInOneLine(@TempDir Path tmp) throws Exception {
+        // a store whose manifest records another text encoder checksum than the encoder has now
+        Path store = shared.resolve("store");
+        Path changed = Files.createDirectories(tmp.resolve("changed-store"));
+        JsonNode manifest = new ObjectMapper().readTree(store.resolve("manifest.json").toFile());
+        ((com.fasterxml.jackson.databind.node.ObjectNode) manifest.get("modalities").get(0)).put("sha256", "0".repeat(64));
+        Files.writeString(changed.resolve("manifest.json"), manifest.toString());
+        var e = TrainEndToEndTest.capture(() -> Main.run("export", run.toString(), "--out", tmp.resolve("b").toString(),
+                "--features", changed.toString()));
+        assertEquals(1, e.code());
+        assertTrue(e.err().startsWith("error: text encoder all-minilm-l6-v2-q is not the one the features were made with")
+                && !e.err().contains("\tat "), e.err());
+        assertFalse(Files.exists(tmp.resolve("b")), "nothing written");
+
+        var p = TrainEndToEndTest.capture(() -> Main.run("predict", "--model", tmp.toString(), "--input",
+                data.resolve("manifest.jsonl").toString()));
+        assertEquals(1, p.code());
+        assertTrue(p.err().contains("is not a pipeline bundle"), p.err());
     }
 
     /**
