@@ -83,7 +83,7 @@ def state_name(state: int) -> str:
 
 class CggmClient:
     """A thin, typed wrapper: authentication metadata and deadlines on every call, enum values by
-    short name (``modulation="cggm"``), and watch streams that reconnect where they left off."""
+    short name (``optimizer="adamw"``), and watch streams that reconnect where they left off."""
 
     def __init__(self, target: str, token: str, root_certificates: bytes | None = None, timeout: float = 30.0):
         if root_certificates is None:
@@ -144,12 +144,19 @@ class CggmClient:
                 return
 
     # ----- training
-    def create_run(self, features: str, preset: str, run_id: str = "", **options):
-        """Options as `./cggm train`: epochs, batch_size, lr, modulation="cggm"|"none", device, seed, ..."""
+    def create_run(self, features: str, preset: str, run_id: str = "", method_options: dict = None, **options):
+        """Options as `./cggm train`: method="cggm"|"joint"|..., method_options={"rho": 1.5, ...}, epochs,
+        batch_size, lr, device, seed, ... (list_methods() says what each method takes)."""
         enums = {"modulation": "MODULATION", "direction": "CGGM_DIRECTION", "coefficients": "CGGM_COEFFICIENTS",
                  "optimizer": "OPTIMIZER", "scheduler": "SCHEDULER", "select_by": "SELECT_BY"}
         opts = training.TrainOptions(features=features, preset=preset, **_enums(options, enums))
+        if method_options:
+            opts.method_options.update(method_options)
         return self._call(self.training.CreateRun, training.CreateRunRequest(run_id=run_id, options=opts))
+
+    def list_methods(self, preset: str = "tiny"):
+        """The server's balancing methods, their options (type, default for `preset`) and variants."""
+        return self._call(self.training.ListMethods, training.ListMethodsRequest(preset=preset))
 
     def get_run(self, run_id: str):
         return self._call(self.training.GetRun, training.GetRunRequest(run_id=run_id))
@@ -281,7 +288,7 @@ def end_to_end(client: CggmClient, args) -> dict:
     print(f"feature set {fs.path}: " + ", ".join(f"{s.name} {s.rows} rows" for s in fs.splits), flush=True)
 
     run = client.create_run(fs.path, "tiny", epochs=args.epochs, batch_size=8, device="cpu", threads=2,
-                            modulation="cggm")
+                            method="cggm", method_options={"coefficients": "guarded"})
     print(f"run {run.run_id} {state_name(run.state)}", flush=True)
     sequences, kinds = [], {}
     for event in client.watch_run(run.run_id):

@@ -2,7 +2,8 @@ package dev.cggm.bench;
 
 import dev.cggm.onnx.artifacts.ArtifactManifest;
 import dev.cggm.onnx.artifacts.SafeTensors;
-import dev.cggm.onnx.models.Task;
+import dev.cggm.onnx.graph.DType;
+import dev.cggm.onnx.tasks.Targets;
 import dev.cggm.onnx.runtime.HostTensor;
 import dev.cggm.onnx.runtime.MaskSampler;
 import dev.cggm.train.Trainer;
@@ -25,6 +26,25 @@ public final class ReferenceBatches {
     private ReferenceBatches() {
     }
 
+    /**
+     * The flat settings {@code cggm_reference_steps.py} reads (optimizer, rates, weight decays,
+     * momentum, clip, and CGGM's ρ and λ) of a CGGM run's configuration.
+     */
+    public static Map<String, Object> stepSettings(dev.cggm.train.TrainConfig cfg) {
+        var cggm = (dev.cggm.train.method.CggmOptions) cfg.method();
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("optimizer", cfg.optimizer().kind().id());
+        m.put("lr", cfg.optimizer().lr());
+        m.put("weight_decay", cfg.optimizer().weightDecay());
+        m.put("momentum", cfg.optimizer().momentum());
+        m.put("classifier_lr", cfg.auxiliary().lr());
+        m.put("classifier_weight_decay", cfg.auxiliary().weightDecay());
+        m.put("clip", cfg.loop().clip());
+        m.put("rho", cggm.rho());
+        m.put("lambda", cggm.lambda());
+        return m;
+    }
+
     public static void write(Path file, FeatureData data, ArtifactManifest manifest, long seed, int batchSize, int steps)
             throws IOException {
         FeatureSplit train = data.train();
@@ -42,22 +62,23 @@ public final class ReferenceBatches {
                 train.gather(m.name(), rows, buf);
                 dump.put("step" + s + "/" + m.name(), HostTensor.of(buf.array(), rows.length, m.seqLen(), m.dim()));
             }
-            if (data.task() == Task.CLASSIFICATION) {
-                long[] labels = new long[rows.length];
-                for (int i = 0; i < rows.length; i++) {
-                    labels[i] = train.classLabel(rows[i]);
+            Targets targets = train.targets().select(rows);
+            if (targets.dtype() == DType.INT64) {
+                long[] labels = new long[rows.length * targets.valuesPerSample()];
+                for (int i = 0; i < labels.length; i++) {
+                    labels[i] = targets.longAt(i);
                 }
-                dump.put("step" + s + "/label", HostTensor.of(labels, rows.length));
+                dump.put("step" + s + "/label", HostTensor.of(labels, targets.tensorShape()));
             } else {
-                float[] targets = new float[rows.length];
-                for (int i = 0; i < rows.length; i++) {
-                    targets[i] = train.target(rows[i]);
+                float[] values = new float[rows.length * targets.valuesPerSample()];
+                for (int i = 0; i < values.length; i++) {
+                    values[i] = targets.floatAt(i);
                 }
-                dump.put("step" + s + "/label", HostTensor.of(targets, rows.length));
+                dump.put("step" + s + "/label", HostTensor.of(values, rows.length));
             }
             int site = 0;
             for (ArtifactManifest.TensorSpec spec : manifest.inputs()) {
-                if ("dropout_mask".equals(spec.role())) {
+                if (ArtifactManifest.ROLE_DROPOUT_MASK.equals(spec.role())) {
                     long[] shape = new long[spec.shape().size()];
                     shape[0] = rows.length;
                     for (int d = 1; d < shape.length; d++) {

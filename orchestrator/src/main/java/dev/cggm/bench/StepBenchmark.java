@@ -51,8 +51,9 @@ public final class StepBenchmark {
 
     public static Result run(CggmModelConfig cfg, int batch, int iterations, int warmup, boolean dropout, int threads,
                              java.nio.file.Path profileDir) throws OrtException, java.io.IOException {
-        TrainingArtifacts.Graphs graphs = TrainingArtifacts.build(cfg, 42, dropout);
-        var manifest = TrainingArtifacts.manifest("bench", cfg, 42, dropout, graphs);
+        TrainingArtifacts.Spec artifacts = new TrainingArtifacts.Spec("bench", cfg, 42, dropout);
+        TrainingArtifacts.Graphs graphs = TrainingArtifacts.build(artifacts);
+        var manifest = TrainingArtifacts.manifest(artifacts, graphs);
         Map<String, HostTensor> data = ArtifactCheck.randomInputs(manifest, batch, 7);
         OrtEnvironment env = OrtEnvironment.getEnvironment();
         Map<String, OnnxTensor> feed = new HashMap<>();

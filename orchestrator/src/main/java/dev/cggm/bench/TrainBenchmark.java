@@ -6,11 +6,12 @@ import dev.cggm.onnx.artifacts.SafeTensors;
 import dev.cggm.onnx.models.CggmModelConfig;
 import dev.cggm.onnx.models.Modality;
 import dev.cggm.onnx.models.Presets;
-import dev.cggm.onnx.models.Task;
+import dev.cggm.onnx.tasks.Targets;
+import dev.cggm.onnx.tasks.Tasks;
 import dev.cggm.onnx.reference.PyTorchReference;
 import dev.cggm.onnx.runtime.DeviceSessions;
 import dev.cggm.onnx.runtime.ExecutionDevice;
-import dev.cggm.train.Recipes;
+import dev.cggm.train.TrainConfigs;
 import dev.cggm.train.TrainConfig;
 import dev.cggm.train.TrainControl;
 import dev.cggm.train.TrainListener;
@@ -68,7 +69,7 @@ public final class TrainBenchmark {
         InMemoryFeatureData data = randomData(model, batch * total, batch, 7);
         Path tmp = Files.createTempDirectory("cggm-bench-train");
         try {
-            double joint = median(timeSteps(preset, data, "none", batch, total, warmup, threads, tmp.resolve("joint")));
+            double joint = median(timeSteps(preset, data, "joint", batch, total, warmup, threads, tmp.resolve("joint")));
             Path cggmRun = tmp.resolve("cggm");
             TrainConfig cggmCfg = config(preset, "cggm", batch, threads);
             double cggm = median(timeSteps(preset, data, "cggm", batch, total, warmup, threads, cggmRun));
@@ -80,10 +81,10 @@ public final class TrainBenchmark {
                 note = PyTorchReference.MISSING;
             } else {
                 Path steps_ = tmp.resolve("steps.safetensors");
-                ReferenceBatches.write(steps_, data, ArtifactManifest.read(cggmRun.resolve("artifacts")), cggmCfg.seed(),
-                        batch, total);
+                ReferenceBatches.write(steps_, data, ArtifactManifest.read(cggmRun.resolve("artifacts")),
+                        cggmCfg.loop().seed(), batch, total);
                 Path cfgFile = tmp.resolve("config.json");
-                Json.writeAtomically(cfgFile, cggmCfg);
+                Json.writeAtomically(cfgFile, ReferenceBatches.stepSettings(cggmCfg));
                 Path out = tmp.resolve("torch.safetensors");
                 int torchThreads = threads > 0 ? threads : Runtime.getRuntime().availableProcessors();
                 PyTorchReference.run(PyTorchReference.script("cggm_reference_steps.py"), cfgFile.toString(),
@@ -103,12 +104,9 @@ public final class TrainBenchmark {
         }
     }
 
-    private static TrainConfig config(String preset, String modulation, int batch, int threads) {
-        TrainConfig b = Recipes.defaults(preset, "random", modulation);
-        return new TrainConfig(b.features(), preset, modulation, b.rho(), b.lambda(), b.direction(), b.coefficients(), 1,
-                batch, b.seed(), b.optimizer(), b.lr(), b.weightDecay(), b.momentum(), b.classifierLr(),
-                b.classifierWeightDecay(), b.clip(), b.scheduler(), b.patience(), b.factor(), b.warmupEpochs(), b.minLr(),
-                b.stepSize(), b.gamma(), true, "cpu", threads, 0, b.selectBy());
+    private static TrainConfig config(String preset, String method, int batch, int threads) {
+        return TrainConfigs.resolve(preset, "random", method, Map.of("loop.epochs", 1, "loop.batch_size", batch,
+                "runtime.device", "cpu", "runtime.threads", threads));
     }
 
     /** Runs {@code total} steps and returns the times of those after the warm-up. */
@@ -141,8 +139,8 @@ public final class TrainBenchmark {
         for (int c = 0; c < model.outputDim(); c++) {
             names.add("class" + c);
         }
-        return new InMemoryFeatureData(model.task(), model.task() == Task.CLASSIFICATION ? model.outputDim() : 1,
-                model.task() == Task.CLASSIFICATION ? names : List.of(), shapes,
+        boolean classes = model.task() == Tasks.CLASSIFICATION;
+        return new InMemoryFeatureData(model.task(), classes ? model.outputDim() : 1, classes ? names : List.of(), shapes,
                 split("train", trainRows, shapes, model, rng), split("validation", evalRows, shapes, model, rng),
                 split("test", evalRows, shapes, model, rng));
     }
@@ -158,12 +156,13 @@ public final class TrainBenchmark {
             features.put(m.name(), f);
         }
         long[] labels = new long[n];
-        float[] targets = new float[n];
+        float[] values = new float[n];
         for (int i = 0; i < n; i++) {
             labels[i] = rng.nextInt(model.outputDim());
-            targets[i] = (float) (3 * Math.tanh(rng.nextGaussian()));
+            values[i] = (float) (3 * Math.tanh(rng.nextGaussian()));
         }
-        return new InMemoryFeatureData.Split(name, shapes, features, labels, targets, InMemoryFeatureData.ids(name, n));
+        Targets targets = model.task() == Tasks.CLASSIFICATION ? Targets.classes(labels) : Targets.values(values);
+        return new InMemoryFeatureData.Split(name, shapes, features, targets, InMemoryFeatureData.ids(name, n));
     }
 
     private static double median(double[] v) {

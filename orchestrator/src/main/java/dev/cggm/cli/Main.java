@@ -12,6 +12,7 @@ import picocli.CommandLine.Command;
                 ArtifactsCommand.class,
                 DemoCommand.class,
                 TrainCommand.class,
+                MethodsCommand.class,
                 ExtractCommand.class,
                 ExportCommand.class,
                 PredictCommand.class,
@@ -43,6 +44,7 @@ public final class Main implements Runnable {
         // initialise ONNX Runtime's environment here, on a shallow stack, before any command needs it
         ai.onnxruntime.OrtEnvironment.getEnvironment();
         CommandLine cli = new CommandLine(new Main());
+        MethodFlags.addTo(cli.getSubcommands().get("train").getCommandSpec());
         cli.setExecutionExceptionHandler(new CliErrors());
         return cli.execute(args);
     }

@@ -56,8 +56,8 @@ final class TrainProgress implements TrainListener {
         if (quiet) {
             return;
         }
-        StringBuilder s = new StringBuilder(String.format(Locale.ROOT, "epoch %s: train loss %s, val loss %.4f",
-                r.get("epoch"), fmt(r.get("train_loss")), ((Number) r.get("val_loss")).doubleValue()));
+        StringBuilder s = new StringBuilder(String.format(Locale.ROOT, "epoch %s: train loss %s, val loss %s",
+                r.get("epoch"), fmt(r.get("train_loss")), fmt(r.get("val_loss"))));
         for (String key : new String[] {"val_acc", "val_f1_macro", "val_mae", "val_acc2", "val_imbalance"}) {
             if (r.containsKey(key)) {
                 s.append(", ").append(key.substring(4)).append(' ').append(fmt(r.get(key)));

@@ -275,9 +275,13 @@ public final class PipelineBundle {
                 .put("dataset_sha256", manifest.dataset().sha256()).put("feature_store", store.toAbsolutePath().toString());
         ObjectNode training = card.putObject("training");
         training.put("run", runDir.toAbsolutePath().toString());
-        JsonNode method = config.findValue("method");
-        JsonNode modulation = config.findValue("modulation");
-        training.set("method", method != null ? method : modulation);
+        JsonNode method = config.findValue("method");          // {"id": "cggm", options...}
+        if (method != null && method.isObject()) {
+            training.put("method", method.path("id").asText());
+            training.set("method_options", method);
+        } else {
+            training.set("method", method);
+        }
         training.set("config", config);
         Path summary = runDir.resolve("summary.json");
         if (Files.isRegularFile(summary)) {

@@ -48,17 +48,18 @@ final class Predictor {
                 ? SafeTensors.read(run.bestParameters()) : new Trainer.Inspector(runDir).latestParameters();
         ParameterSet params = ParameterSet.create(manifest, values);
         DeviceSessions sessions = cfg.sessions();
-        try (InMemoryFeatureData data = FeatureStoreData.load(features);
+        try (InMemoryFeatureData store = FeatureStoreData.load(features);
              ModelRunner runner = new ModelRunner(run.artifacts(), manifest, params, sessions)) {
+            FeatureData data = store.select(cfg.data().modalities());
             checkFits(data, manifest);
             FeatureSplit rows = switch (split) {
                 case "train" -> data.train();
                 case "validation" -> data.validation();
                 default -> data.test();
             };
-            int batchSize = cfg.batchSize();
+            int batchSize = cfg.loop().batchSize();
             int outputDim = manifest.config().outputDim();
-            BatchFeeder feeder = new BatchFeeder(OrtEnvironment.getEnvironment(), data.task(), data.modalities(), batchSize);
+            BatchFeeder feeder = new BatchFeeder(OrtEnvironment.getEnvironment(), data.modalities(), batchSize);
             List<Prediction> out = new ArrayList<>(rows.size());
             for (int start = 0; start < rows.size(); start += batchSize) {
                 if (cancelled.getAsBoolean()) {
@@ -69,10 +70,14 @@ final class Predictor {
                     idx[i] = start + i;
                 }
                 try (BatchFeeder.Batch batch = feeder.assemble(rows, idx)) {
-                    float[] o = runner.evaluate(batch.tensors()).output();
+                    float[] o = runner.evaluate(batch.tensors(), Map.of()).output();
+                    var targets = batch.targets();
+                    boolean classes = targets.dtype() == dev.cggm.onnx.graph.DType.INT64 && targets.valuesPerSample() == 1;
                     for (int i = 0; i < idx.length; i++) {
-                        Prediction.Builder p = Prediction.newBuilder().setSampleId(rows.id(idx[i]))
-                                .setLabel(rows.classLabel(idx[i]));
+                        Prediction.Builder p = Prediction.newBuilder().setSampleId(rows.id(idx[i]));
+                        if (classes) {
+                            p.setLabel(targets.label(i));
+                        }
                         for (int k = 0; k < outputDim; k++) {
                             p.addOutput(o[i * outputDim + k]);
                         }

@@ -29,26 +29,48 @@ final class RunRecords {
                 .setTotalLoss(doubleOf(r, "total_loss"))
                 .setLearningRate(doubleOf(r, "lr"))
                 .setGradNorm(doubleOf(r, "grad_norm"))
-                .setGuardTriggered(Boolean.TRUE.equals(r.get("guard")))
                 .setDurationMs(doubleOf(r, "time_ms"));
-        if (r.get("l_gm") instanceof Number n) {
-            b.setBalanceLoss(n.doubleValue());
-        }
         Map<String, ModalityStepStats.Builder> mods = new TreeMap<>();
         r.forEach((key, value) -> {
             int slash = key.indexOf('/');
             if (slash < 0 || !(value instanceof Number n)) {
                 return;
             }
-            ModalityStepStats.Builder m = mods.computeIfAbsent(key.substring(slash + 1), k -> ModalityStepStats.newBuilder());
+            ModalityStepStats.Builder m = mods.computeIfAbsent(key.substring(slash + 1),
+                    k -> ModalityStepStats.newBuilder().setCoefficient(1.0));
             switch (key.substring(0, slash)) {
                 case "cls_loss" -> m.setClassifierLoss(n.doubleValue());
                 case "cls_acc" -> m.setClassifierAccuracy(n.doubleValue());
-                case "coeff" -> m.setCoefficient(n.doubleValue());
-                case "cos" -> m.setCosine(n.doubleValue());
                 default -> { }
             }
         });
+        if (r.get("method") instanceof Map<?, ?> method) {
+            method.forEach((k, v) -> {
+                if (!(v instanceof Number n) || !Double.isFinite(n.doubleValue())) {
+                    return;
+                }
+                String key = k.toString();
+                b.putMethodMetrics(key, n.doubleValue());
+                // the typed fields CGGM had before methods reported by name
+                int slash = key.indexOf('/');
+                ModalityStepStats.Builder m = slash < 0 ? null : mods.get(key.substring(slash + 1));
+                switch (slash < 0 ? key : key.substring(0, slash)) {
+                    case "l_gm" -> b.setBalanceLoss(n.doubleValue());
+                    case "guard" -> b.setGuardTriggered(n.doubleValue() != 0);
+                    case "coeff" -> {
+                        if (m != null) {
+                            m.setCoefficient(n.doubleValue());
+                        }
+                    }
+                    case "cos" -> {
+                        if (m != null) {
+                            m.setCosine(n.doubleValue());
+                        }
+                    }
+                    default -> { }
+                }
+            });
+        }
         mods.forEach((name, m) -> b.putModalities(name, m.build()));
         return b.build();
     }

@@ -9,16 +9,22 @@ import dev.cggm.api.v1.SelectBy;
 import dev.cggm.api.v1.TrainOptions;
 import dev.cggm.features.FeatureException;
 import dev.cggm.features.store.StoreManifest;
+import com.google.protobuf.Struct;
+import com.google.protobuf.Value;
 import dev.cggm.onnx.models.Presets;
-import dev.cggm.onnx.models.Task;
 import dev.cggm.onnx.runtime.ExecutionDevice;
+import dev.cggm.onnx.tasks.Task;
+import dev.cggm.onnx.tasks.Tasks;
 import dev.cggm.train.ModelFit;
-import dev.cggm.train.Recipes;
 import dev.cggm.train.TrainConfig;
+import dev.cggm.train.TrainConfigs;
+import dev.cggm.train.config.InvalidOption;
+import dev.cggm.train.method.CggmOptions;
+import dev.cggm.train.method.Methods;
+import dev.cggm.train.run.Json;
 import dev.cggm.train.data.FeatureData;
 import dev.cggm.train.data.FeatureSplit;
 import dev.cggm.train.data.ModalityShape;
-import dev.cggm.train.modulation.CggmOptions;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -29,14 +35,51 @@ import java.util.Map;
 
 /**
  * {@link TrainOptions} (the API's form of {@code ./cggm train}'s options) to and from the
- * trainer's {@link TrainConfig}. A request is validated field by field, each error naming the
- * field ({@code options.batch_size: must be > 0, got 0}); what it leaves unset comes from the
- * preset's recipe, as on the command line. Checks that only need the feature store's manifest
- * (complete, has the splits, fits the preset) are made here too, so a bad request fails at
- * CreateRun rather than minutes later in the queue.
+ * trainer's {@link TrainConfig}. The request's fields become configuration paths and go through
+ * {@link TrainConfigs#resolve}, the same validation the command line uses; an invalid value is
+ * INVALID_ARGUMENT naming the field ({@code options.batch_size: must be in 1..100000, got 0},
+ * {@code options.method_options.rho: ...}). What a request leaves unset comes from the preset's
+ * recipe and the method's defaults, as on the command line. Checks that only need the feature
+ * store's manifest (complete, has the splits, fits the preset and method) are made here too, so
+ * a bad request fails at CreateRun rather than minutes later in the queue.
  */
 final class TrainOptionsMapper {
     private static final List<String> VALIDATION_SPLITS = List.of("validation", "val", "dev");
+
+    /** Configuration path → request field, for error messages. */
+    private static final Map<String, String> FIELDS = new LinkedHashMap<>();
+
+    static {
+        FIELDS.put("data.features", "options.features");
+        FIELDS.put("data.modalities", "options.modalities");
+        FIELDS.put("model.preset", "options.preset");
+        FIELDS.put("model.architecture", "options.architecture");
+        FIELDS.put("model.modality_order", "options.modality_order");
+        FIELDS.put("model.faithful_projection", "options.faithful_projection");
+        FIELDS.put("method", "options.method");
+        FIELDS.put("loop.epochs", "options.epochs");
+        FIELDS.put("loop.batch_size", "options.batch_size");
+        FIELDS.put("loop.seed", "options.seed");
+        FIELDS.put("loop.clip", "options.clip");
+        FIELDS.put("loop.dropout", "options.dropout");
+        FIELDS.put("loop.checkpoint_every", "options.checkpoint_every");
+        FIELDS.put("loop.select_by", "options.select_by");
+        FIELDS.put("optimizer.kind", "options.optimizer");
+        FIELDS.put("optimizer.lr", "options.lr");
+        FIELDS.put("optimizer.weight_decay", "options.weight_decay");
+        FIELDS.put("optimizer.momentum", "options.momentum");
+        FIELDS.put("auxiliary.lr", "options.classifier_lr");
+        FIELDS.put("auxiliary.weight_decay", "options.classifier_weight_decay");
+        FIELDS.put("schedule.kind", "options.scheduler");
+        FIELDS.put("schedule.patience", "options.patience");
+        FIELDS.put("schedule.factor", "options.factor");
+        FIELDS.put("schedule.warmup_epochs", "options.warmup_epochs");
+        FIELDS.put("schedule.min_lr", "options.min_lr");
+        FIELDS.put("schedule.step_size", "options.step_size");
+        FIELDS.put("schedule.gamma", "options.gamma");
+        FIELDS.put("runtime.device", "options.device");
+        FIELDS.put("runtime.threads", "options.threads");
+    }
 
     private TrainOptionsMapper() {
     }
@@ -46,19 +89,16 @@ final class TrainOptionsMapper {
     }
 
     static Resolved resolve(TrainOptions o, DataDirectory data) {
-        String preset = o.getPreset();
-        if (preset.isBlank()) {
+        if (o.getPreset().isBlank()) {
             throw ApiErrors.invalid("options.preset", "required: one of " + String.join(", ", Presets.names()));
-        }
-        if (!Presets.names().contains(preset)) {
-            throw ApiErrors.invalid("options.preset", "unknown preset '" + preset + "'; known presets: "
-                    + String.join(", ", Presets.names()));
         }
         Path features = data.resolve("options.features", o.getFeatures());
         StoreManifest manifest = completeStore("options.features", features, o.getFeatures());
         TrainConfig cfg = config(o, features);
         try {
-            ModelFit.configure(preset, new ManifestFeatures(manifest, o.getFeatures()));
+            ModelFit.configure(cfg, new ManifestFeatures(manifest, o.getFeatures()).select(cfg.data().modalities()));
+        } catch (InvalidOption e) {
+            throw invalid(e);
         } catch (IllegalArgumentException e) {
             throw ApiErrors.invalid("options.preset", e.getMessage());
         }
@@ -67,167 +107,249 @@ final class TrainOptionsMapper {
 
     /** The trainer config of (resolved or partial) options, training the store at {@code features}. */
     static TrainConfig config(TrainOptions o, Path features) {
-        TrainConfig base = Recipes.defaults(o.getPreset(), features.toString(), modulation(o.getModulation()));
         try {
-            return base.with(overrides(o));
-        } catch (IllegalArgumentException e) {
-            throw ApiErrors.invalid("options", e.getMessage());
+            return TrainConfigs.resolve(o.getPreset(), features.toString(), method(o), paths(o));
+        } catch (InvalidOption e) {
+            throw invalid(e);
         }
+    }
+
+    /** An invalid option as INVALID_ARGUMENT naming the request field. */
+    private static RuntimeException invalid(InvalidOption e) {
+        String field = FIELDS.get(e.field());
+        if (field == null && e.field().startsWith("method.")) {
+            field = "options.method_options." + e.field().substring("method.".length());
+        }
+        return ApiErrors.invalid(field != null ? field : "options." + e.field(), e.reason());
+    }
+
+    /** The method a request names: {@code method}, else the deprecated {@code modulation} (CGGM by default). */
+    private static String method(TrainOptions o) {
+        String legacy = switch (o.getModulation()) {
+            case MODULATION_UNSPECIFIED -> null;
+            case MODULATION_CGGM -> "cggm";
+            case MODULATION_NONE -> "joint";
+            default -> throw ApiErrors.invalid("options.modulation", "unknown value " + o.getModulationValue());
+        };
+        if (o.getMethod().isBlank()) {
+            return legacy == null ? "cggm" : legacy;
+        }
+        if (legacy != null && !Methods.resolve(o.getMethod()).method().equals(legacy)) {
+            throw ApiErrors.invalid("options.modulation", "says " + legacy + " but options.method says " + o.getMethod()
+                    + "; set only options.method");
+        }
+        return o.getMethod();
     }
 
     /** The resolved options of a config (every field set); {@code features} as the client named it. */
     static TrainOptions options(TrainConfig c, String features) {
-        return TrainOptions.newBuilder()
+        TrainOptions.Builder b = TrainOptions.newBuilder()
                 .setFeatures(features)
-                .setPreset(c.preset())
-                .setModulation(c.modulation().equals("none") ? Modulation.MODULATION_NONE : Modulation.MODULATION_CGGM)
-                .setRho(c.rho())
-                .setLambda(c.lambda())
-                .setDirection(c.direction() == CggmOptions.Direction.GRADIENTS ? CggmDirection.CGGM_DIRECTION_GRADIENTS
-                        : CggmDirection.CGGM_DIRECTION_WEIGHTS)
-                .setCoefficients(c.coefficients() == CggmOptions.Coefficients.GUARDED
-                        ? CggmCoefficients.CGGM_COEFFICIENTS_GUARDED : CggmCoefficients.CGGM_COEFFICIENTS_FAITHFUL)
-                .setEpochs(c.epochs())
-                .setBatchSize(c.batchSize())
-                .setSeed(c.seed())
-                .setOptimizer(Optimizer.valueOf("OPTIMIZER_" + c.optimizer().toUpperCase(Locale.ROOT)))
-                .setLr(c.lr())
-                .setWeightDecay(c.weightDecay())
-                .setMomentum(c.momentum())
-                .setClassifierLr(c.classifierLr())
-                .setClassifierWeightDecay(c.classifierWeightDecay())
-                .setClip(c.clip())
-                .setScheduler(Scheduler.valueOf("SCHEDULER_" + c.scheduler().toUpperCase(Locale.ROOT)))
-                .setPatience(c.patience())
-                .setFactor(c.factor())
-                .setWarmupEpochs(c.warmupEpochs())
-                .setMinLr(c.minLr())
-                .setStepSize(c.stepSize())
-                .setGamma(c.gamma())
-                .setDropout(c.dropout())
-                .setDevice(c.device())
-                .setThreads(c.threads())
-                .setCheckpointEvery(c.checkpointEvery())
-                .setSelectBy(c.selectBy().equals("loss") ? SelectBy.SELECT_BY_LOSS : SelectBy.SELECT_BY_METRIC)
-                .build();
+                .setPreset(c.model().preset())
+                .setMethod(c.methodId())
+                .setMethodOptions(struct(Json.FILES.valueToTree(c.method())))
+                .setArchitecture(c.model().architecture())
+                .addAllModalities(c.data().modalities())
+                .addAllModalityOrder(c.model().modalityOrder())
+                .setFaithfulProjection(c.model().faithfulProjection())
+                .setEpochs(c.loop().epochs())
+                .setBatchSize(c.loop().batchSize())
+                .setSeed(c.loop().seed())
+                .setOptimizer(Optimizer.valueOf("OPTIMIZER_" + c.optimizer().kind().name()))
+                .setLr(c.optimizer().lr())
+                .setWeightDecay(c.optimizer().weightDecay())
+                .setMomentum(c.optimizer().momentum())
+                .setClassifierLr(c.auxiliary().lr())
+                .setClassifierWeightDecay(c.auxiliary().weightDecay())
+                .setClip(c.loop().clip())
+                .setScheduler(Scheduler.valueOf("SCHEDULER_" + c.schedule().kind().name()))
+                .setPatience(c.schedule().patience())
+                .setFactor(c.schedule().factor())
+                .setWarmupEpochs(c.schedule().warmupEpochs())
+                .setMinLr(c.schedule().minLr())
+                .setStepSize(c.schedule().stepSize())
+                .setGamma(c.schedule().gamma())
+                .setDropout(c.loop().dropout())
+                .setDevice(c.runtime().device())
+                .setThreads(c.runtime().threads())
+                .setCheckpointEvery(c.loop().checkpointEvery())
+                .setSelectBy(c.loop().selectBy() == dev.cggm.train.config.SelectBy.LOSS ? SelectBy.SELECT_BY_LOSS
+                        : SelectBy.SELECT_BY_METRIC);
+        // the deprecated fields, for clients that still read them
+        if (c.method() instanceof CggmOptions cggm) {
+            b.setModulation(Modulation.MODULATION_CGGM).setRho(cggm.rho()).setLambda(cggm.lambda())
+                    .setDirection(cggm.direction() == CggmOptions.Direction.GRADIENTS
+                            ? CggmDirection.CGGM_DIRECTION_GRADIENTS : CggmDirection.CGGM_DIRECTION_WEIGHTS)
+                    .setCoefficients(cggm.coefficients() == CggmOptions.Coefficients.GUARDED
+                            ? CggmCoefficients.CGGM_COEFFICIENTS_GUARDED : CggmCoefficients.CGGM_COEFFICIENTS_FAITHFUL);
+        } else if (c.methodId().equals("joint")) {
+            b.setModulation(Modulation.MODULATION_NONE);
+        }
+        return b.build();
     }
 
-    /** The set fields of {@code o} as TrainConfig JSON names, each checked and named on error. */
-    private static Map<String, Object> overrides(TrainOptions o) {
+    /** The set fields of {@code o} as configuration paths; proto enums become their option names. */
+    private static Map<String, Object> paths(TrainOptions o) {
         Map<String, Object> m = new LinkedHashMap<>();
+        if (!o.getArchitecture().isBlank()) {
+            m.put("model.architecture", o.getArchitecture());
+        }
+        if (o.getModalitiesCount() > 0) {
+            m.put("data.modalities", o.getModalitiesList());
+        }
+        if (o.getModalityOrderCount() > 0) {
+            m.put("model.modality_order", o.getModalityOrderList());
+        }
+        if (o.hasFaithfulProjection()) {
+            m.put("model.faithful_projection", o.getFaithfulProjection());
+        }
+        // deprecated CGGM fields
         if (o.hasRho()) {
-            m.put("rho", positive("options.rho", o.getRho()));
+            m.put("method.rho", o.getRho());
         }
         if (o.hasLambda()) {
-            m.put("lambda", nonNegative("options.lambda", o.getLambda()));
+            m.put("method.lambda", o.getLambda());
         }
         switch (o.getDirection()) {
-            case CGGM_DIRECTION_WEIGHTS -> m.put("direction", "WEIGHTS");
-            case CGGM_DIRECTION_GRADIENTS -> m.put("direction", "GRADIENTS");
+            case CGGM_DIRECTION_WEIGHTS -> m.put("method.direction", "weights");
+            case CGGM_DIRECTION_GRADIENTS -> m.put("method.direction", "gradients");
             case CGGM_DIRECTION_UNSPECIFIED -> { }
             default -> throw ApiErrors.invalid("options.direction", "unknown value " + o.getDirectionValue());
         }
         switch (o.getCoefficients()) {
-            case CGGM_COEFFICIENTS_FAITHFUL -> m.put("coefficients", "FAITHFUL");
-            case CGGM_COEFFICIENTS_GUARDED -> m.put("coefficients", "GUARDED");
+            case CGGM_COEFFICIENTS_FAITHFUL -> m.put("method.coefficients", "faithful");
+            case CGGM_COEFFICIENTS_GUARDED -> m.put("method.coefficients", "guarded");
             case CGGM_COEFFICIENTS_UNSPECIFIED -> { }
             default -> throw ApiErrors.invalid("options.coefficients", "unknown value " + o.getCoefficientsValue());
         }
+        o.getMethodOptions().getFieldsMap().forEach((k, v) -> m.put("method." + k, plain(v)));
         if (o.hasEpochs()) {
-            m.put("epochs", range("options.epochs", o.getEpochs(), 1, 1_000_000));
+            m.put("loop.epochs", o.getEpochs());
         }
         if (o.hasBatchSize()) {
-            m.put("batch_size", range("options.batch_size", o.getBatchSize(), 1, 100_000));
+            m.put("loop.batch_size", o.getBatchSize());
         }
         if (o.hasSeed()) {
-            m.put("seed", o.getSeed());
+            m.put("loop.seed", o.getSeed());
         }
         switch (o.getOptimizer()) {
-            case OPTIMIZER_ADAMW -> m.put("optimizer", "adamw");
-            case OPTIMIZER_ADAM -> m.put("optimizer", "adam");
-            case OPTIMIZER_SGD -> m.put("optimizer", "sgd");
             case OPTIMIZER_UNSPECIFIED -> { }
+            case OPTIMIZER_ADAMW, OPTIMIZER_ADAM, OPTIMIZER_SGD ->
+                    m.put("optimizer.kind", o.getOptimizer().name().substring("OPTIMIZER_".length()).toLowerCase(Locale.ROOT));
             default -> throw ApiErrors.invalid("options.optimizer", "unknown value " + o.getOptimizerValue());
         }
         if (o.hasLr()) {
-            m.put("lr", positive("options.lr", o.getLr()));
+            m.put("optimizer.lr", o.getLr());
         }
         if (o.hasWeightDecay()) {
-            m.put("weight_decay", nonNegative("options.weight_decay", o.getWeightDecay()));
+            m.put("optimizer.weight_decay", o.getWeightDecay());
         }
         if (o.hasMomentum()) {
-            double v = nonNegative("options.momentum", o.getMomentum());
-            if (v >= 1) {
-                throw ApiErrors.invalid("options.momentum", "must be in [0, 1), got " + v);
-            }
-            m.put("momentum", v);
+            m.put("optimizer.momentum", o.getMomentum());
         }
         if (o.hasClassifierLr()) {
-            m.put("classifier_lr", positive("options.classifier_lr", o.getClassifierLr()));
+            m.put("auxiliary.lr", o.getClassifierLr());
         }
         if (o.hasClassifierWeightDecay()) {
-            m.put("classifier_weight_decay", nonNegative("options.classifier_weight_decay", o.getClassifierWeightDecay()));
+            m.put("auxiliary.weight_decay", o.getClassifierWeightDecay());
         }
         if (o.hasClip()) {
-            m.put("clip", nonNegative("options.clip", o.getClip()));
+            m.put("loop.clip", o.getClip());
         }
         switch (o.getScheduler()) {
-            case SCHEDULER_PLATEAU -> m.put("scheduler", "plateau");
-            case SCHEDULER_COSINE -> m.put("scheduler", "cosine");
-            case SCHEDULER_STEP -> m.put("scheduler", "step");
-            case SCHEDULER_NONE -> m.put("scheduler", "none");
             case SCHEDULER_UNSPECIFIED -> { }
+            case SCHEDULER_PLATEAU, SCHEDULER_COSINE, SCHEDULER_STEP, SCHEDULER_NONE ->
+                    m.put("schedule.kind", o.getScheduler().name().substring("SCHEDULER_".length()).toLowerCase(Locale.ROOT));
             default -> throw ApiErrors.invalid("options.scheduler", "unknown value " + o.getSchedulerValue());
         }
         if (o.hasPatience()) {
-            m.put("patience", range("options.patience", o.getPatience(), 0, Integer.MAX_VALUE));
+            m.put("schedule.patience", o.getPatience());
         }
         if (o.hasFactor()) {
-            double v = positive("options.factor", o.getFactor());
-            if (v > 1) {
-                throw ApiErrors.invalid("options.factor", "must be in (0, 1], got " + v);
-            }
-            m.put("factor", v);
+            m.put("schedule.factor", o.getFactor());
         }
         if (o.hasWarmupEpochs()) {
-            m.put("warmup_epochs", range("options.warmup_epochs", o.getWarmupEpochs(), 0, Integer.MAX_VALUE));
+            m.put("schedule.warmup_epochs", o.getWarmupEpochs());
         }
         if (o.hasMinLr()) {
-            m.put("min_lr", nonNegative("options.min_lr", o.getMinLr()));
+            m.put("schedule.min_lr", o.getMinLr());
         }
         if (o.hasStepSize()) {
-            m.put("step_size", range("options.step_size", o.getStepSize(), 1, Integer.MAX_VALUE));
+            m.put("schedule.step_size", o.getStepSize());
         }
         if (o.hasGamma()) {
-            m.put("gamma", positive("options.gamma", o.getGamma()));
+            m.put("schedule.gamma", o.getGamma());
         }
         if (o.hasDropout()) {
-            m.put("dropout", o.getDropout());
+            m.put("loop.dropout", o.getDropout());
         }
         if (!o.getDevice().isEmpty()) {
-            m.put("device", device("options.device", o.getDevice()));
+            m.put("runtime.device", o.getDevice());
         }
         if (o.hasThreads()) {
-            m.put("threads", range("options.threads", o.getThreads(), 0, 4096));
+            m.put("runtime.threads", o.getThreads());
         }
         if (o.hasCheckpointEvery()) {
-            m.put("checkpoint_every", range("options.checkpoint_every", o.getCheckpointEvery(), 0, Integer.MAX_VALUE));
+            m.put("loop.checkpoint_every", o.getCheckpointEvery());
         }
         switch (o.getSelectBy()) {
-            case SELECT_BY_METRIC -> m.put("select_by", "metric");
-            case SELECT_BY_LOSS -> m.put("select_by", "loss");
+            case SELECT_BY_METRIC -> m.put("loop.select_by", "metric");
+            case SELECT_BY_LOSS -> m.put("loop.select_by", "loss");
             case SELECT_BY_UNSPECIFIED -> { }
             default -> throw ApiErrors.invalid("options.select_by", "unknown value " + o.getSelectByValue());
         }
         return m;
     }
 
-    private static String modulation(Modulation m) {
-        return switch (m) {
-            case MODULATION_UNSPECIFIED, MODULATION_CGGM -> "cggm";
-            case MODULATION_NONE -> "none";
-            default -> throw ApiErrors.invalid("options.modulation", "unknown value " + m);
+    /** A protobuf Value as a plain Java value (integral numbers as longs, so integer options accept them). */
+    static Object plain(Value v) {
+        return switch (v.getKindCase()) {
+            case NUMBER_VALUE -> {
+                double d = v.getNumberValue();
+                yield d == Math.rint(d) && Math.abs(d) < 9e15 ? (Object) (long) d : (Object) d;
+            }
+            case STRING_VALUE -> v.getStringValue();
+            case BOOL_VALUE -> v.getBoolValue();
+            case LIST_VALUE -> v.getListValue().getValuesList().stream().map(TrainOptionsMapper::plain).toList();
+            case STRUCT_VALUE -> {
+                Map<String, Object> m = new LinkedHashMap<>();
+                v.getStructValue().getFieldsMap().forEach((k, x) -> m.put(k, plain(x)));
+                yield m;
+            }
+            default -> null;
         };
+    }
+
+    /** A JSON object as a protobuf Struct (the resolved method options). */
+    static Struct struct(com.fasterxml.jackson.databind.JsonNode node) {
+        Struct.Builder s = Struct.newBuilder();
+        node.fields().forEachRemaining(e -> {
+            if (!e.getKey().equals("id")) {
+                s.putFields(e.getKey(), value(e.getValue()));
+            }
+        });
+        return s.build();
+    }
+
+    static Value value(com.fasterxml.jackson.databind.JsonNode n) {
+        if (n.isNumber()) {
+            return Value.newBuilder().setNumberValue(n.asDouble()).build();
+        }
+        if (n.isBoolean()) {
+            return Value.newBuilder().setBoolValue(n.asBoolean()).build();
+        }
+        if (n.isArray()) {
+            com.google.protobuf.ListValue.Builder l = com.google.protobuf.ListValue.newBuilder();
+            n.forEach(x -> l.addValues(value(x)));
+            return Value.newBuilder().setListValue(l).build();
+        }
+        if (n.isObject()) {
+            return Value.newBuilder().setStructValue(struct(n)).build();
+        }
+        if (n.isNull()) {
+            return Value.newBuilder().setNullValue(com.google.protobuf.NullValue.NULL_VALUE).build();
+        }
+        return Value.newBuilder().setStringValue(n.asText()).build();
     }
 
     /** A device string, checked ("auto", "cpu", "cuda[:N]"); INVALID_ARGUMENT naming {@code field}. */
@@ -244,20 +366,6 @@ final class TrainOptionsMapper {
         if (v < min || v > max) {
             throw ApiErrors.invalid(field, max == Integer.MAX_VALUE ? "must be >= " + min + ", got " + v
                     : "must be in " + min + ".." + max + ", got " + v);
-        }
-        return v;
-    }
-
-    private static double positive(String field, double v) {
-        if (!Double.isFinite(v) || v <= 0) {
-            throw ApiErrors.invalid(field, "must be a finite number > 0, got " + v);
-        }
-        return v;
-    }
-
-    private static double nonNegative(String field, double v) {
-        if (!Double.isFinite(v) || v < 0) {
-            throw ApiErrors.invalid(field, "must be a finite number >= 0, got " + v);
         }
         return v;
     }
@@ -311,7 +419,7 @@ final class TrainOptionsMapper {
     private record ManifestFeatures(StoreManifest manifest, String name) implements FeatureData {
         @Override
         public Task task() {
-            return Task.CLASSIFICATION;
+            return Tasks.CLASSIFICATION;
         }
 
         @Override

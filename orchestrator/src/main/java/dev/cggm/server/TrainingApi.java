@@ -7,6 +7,8 @@ import dev.cggm.api.v1.ExportRunRequest;
 import dev.cggm.api.v1.ExportRunResponse;
 import dev.cggm.api.v1.GetRunRequest;
 import dev.cggm.api.v1.JobState;
+import dev.cggm.api.v1.ListMethodsRequest;
+import dev.cggm.api.v1.ListMethodsResponse;
 import dev.cggm.api.v1.ListRunsRequest;
 import dev.cggm.api.v1.ListRunsResponse;
 import dev.cggm.api.v1.PauseRunRequest;
@@ -76,6 +78,11 @@ final class TrainingApi extends TrainingServiceGrpc.TrainingServiceImplBase {
                 return created;
             }
         });
+    }
+
+    @Override
+    public void listMethods(ListMethodsRequest req, StreamObserver<ListMethodsResponse> out) {
+        calls.unary(out, () -> MethodCatalog.list(req.getPreset()));
     }
 
     @Override

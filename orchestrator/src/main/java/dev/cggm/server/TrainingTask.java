@@ -69,7 +69,8 @@ final class TrainingTask {
             // moved) and the device/threads of a ResumeRun may change, as with --resume
             RunDirectory dir = RunDirectory.open(runDir);
             TrainConfig stored = dir.readConfig();
-            cfg = stored.with(Map.of("features", wanted.features(), "device", wanted.device(), "threads", wanted.threads()));
+            cfg = stored.with(Map.of("data.features", wanted.data().features(), "runtime.device", wanted.runtime().device(),
+                    "runtime.threads", wanted.runtime().threads()));
             if (!cfg.equals(stored)) {
                 dir.writeConfig(cfg);
             }
@@ -77,10 +78,10 @@ final class TrainingTask {
             deleteTree(runDir); // a start that never reached its first checkpoint: start over
         }
         DeviceSessions sessions = cfg.sessions();
-        try (InMemoryFeatureData store = FeatureStoreData.load(Path.of(cfg.features()));
+        try (InMemoryFeatureData store = FeatureStoreData.load(Path.of(cfg.data().features()));
              Trainer trainer = resume ? Trainer.resume(runDir, store, sessions, listener, control)
                      : Trainer.start(cfg, runDir, store, sessions, listener, control)) {
-            job.trainingStarted(trainer.stepsPerEpoch(), cfg.epochs());
+            job.trainingStarted(trainer.stepsPerEpoch(), cfg.loop().epochs());
             return trainer.run();
         }
     }

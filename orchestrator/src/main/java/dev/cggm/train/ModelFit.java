@@ -1,34 +1,44 @@
 package dev.cggm.train;
 
-import dev.cggm.onnx.models.CggmModelConfig;
+import dev.cggm.onnx.models.Architecture;
+import dev.cggm.onnx.models.ArchitectureConfig;
+import dev.cggm.onnx.models.Architectures;
 import dev.cggm.onnx.models.Modality;
-import dev.cggm.onnx.models.Presets;
+import dev.cggm.onnx.models.ModelFeature;
+import dev.cggm.onnx.models.ModelRequest;
+import dev.cggm.train.config.InvalidOption;
 import dev.cggm.train.data.FeatureData;
 import dev.cggm.train.data.ModalityShape;
+import dev.cggm.train.method.MethodDescriptor;
 
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.List;
+import java.util.Set;
 
 /**
- * Fits a preset's architecture to a feature set: modalities (names, widths, sequence lengths) and
- * classes come from the data, everything else from the preset. A preset for another task or
- * another number of modalities is an error naming both.
+ * Fits a run's model to its feature set: the configured architecture, sized by the preset, with
+ * modalities (names, widths, sequence lengths), task and classes from the data. A preset, method
+ * or architecture that does not fit the data is an {@link InvalidOption} saying why.
  */
 public final class ModelFit {
     private ModelFit() {
     }
 
-    public static CggmModelConfig configure(String preset, FeatureData data) {
-        CggmModelConfig cfg = Presets.get(preset);
-        if (cfg.task() != data.task()) {
-            throw new IllegalArgumentException("preset '" + preset + "' is a " + cfg.task().id() + " model but the features ("
-                    + data.describe() + ") are for " + data.task().id());
+    /** The architecture configuration of a run on {@code data} (already restricted to the run's modalities). */
+    public static ArchitectureConfig configure(TrainConfig cfg, FeatureData data) {
+        MethodDescriptor<?> method = cfg.methodDescriptor();
+        String refusal = method.refusal(data.modalities().size());
+        if (refusal != null) {
+            throw new InvalidOption("method", refusal);
         }
-        if (cfg.numModalities() != data.modalities().size()) {
-            throw new IllegalArgumentException("preset '" + preset + "' has " + cfg.numModalities() + " modalities ("
-                    + String.join(", ", cfg.modalities().stream().map(Modality::name).toList()) + ") but the features have "
-                    + data.modalities().size() + " (" + String.join(", ", data.modalities().stream().map(ModalityShape::name).toList())
-                    + "); choose a preset with " + data.modalities().size() + " modalities");
+        Architecture arch = Architectures.get(cfg.model().architecture());
+        Set<ModelFeature> missing = EnumSet.noneOf(ModelFeature.class);
+        missing.addAll(method.requires());
+        missing.removeAll(arch.features());
+        if (!missing.isEmpty()) {
+            throw new InvalidOption("model.architecture", "method '" + method.id() + "' needs " + missing
+                    + ", which architecture '" + arch.id() + "' does not offer");
         }
         List<Modality> ms = new ArrayList<>();
         for (ModalityShape m : data.modalities()) {
@@ -38,6 +48,13 @@ public final class ModelFit {
             }
             ms.add(new Modality(m.name(), m.dim(), m.seqLen()));
         }
-        return cfg.withModalities(ms).withOutputDim(data.numClasses());
+        try {
+            return arch.configure(new ModelRequest(cfg.model().preset(), ms, data.task(), data.numClasses(),
+                    cfg.model().modalityOrder(), cfg.model().faithfulProjection()));
+        } catch (InvalidOption e) {
+            throw e;
+        } catch (IllegalArgumentException e) {
+            throw new InvalidOption("model.preset", e.getMessage());
+        }
     }
 }

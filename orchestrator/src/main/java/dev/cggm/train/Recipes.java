@@ -1,31 +1,45 @@
 package dev.cggm.train;
 
-import dev.cggm.train.modulation.CggmOptions;
+import dev.cggm.train.config.AuxiliaryOptions;
+import dev.cggm.train.config.DataOptions;
+import dev.cggm.train.config.LoopOptions;
+import dev.cggm.train.config.ModelOptions;
+import dev.cggm.train.config.OptimizerKind;
+import dev.cggm.train.config.OptimizerOptions;
+import dev.cggm.train.config.RuntimeOptions;
+import dev.cggm.train.config.ScheduleKind;
+import dev.cggm.train.config.ScheduleOptions;
+import dev.cggm.train.config.SelectBy;
+import dev.cggm.train.method.MethodDescriptor;
+
+import java.util.List;
 
 /**
  * Training defaults per preset, from the official CGGM run scripts: Food-101 uses AdamW (weight
  * decay 6e-3, classifiers 3e-3), lr 1e-3 (classifiers 5e-4), clip 0.8, plateau scheduler with
- * patience 10, ρ 1.3, λ 0.05, batch 128, 60 epochs; MOSI and IEMOCAP use Adam without weight
- * decay, λ 0.2, batch 64, 30 epochs. Every value can be overridden on the command line.
+ * patience 10, batch 128, 60 epochs; MOSI and IEMOCAP use Adam without weight decay, batch 64,
+ * 30 epochs. The method's own defaults come from its descriptor. Every value can be overridden.
  */
 public final class Recipes {
     private Recipes() {
     }
 
-    /** The default configuration for {@code preset}, training {@code features} with {@code modulation}. */
-    public static TrainConfig defaults(String preset, String features, String modulation) {
-        CggmOptions.Direction dir = CggmOptions.Direction.WEIGHTS;
-        CggmOptions.Coefficients coeff = CggmOptions.Coefficients.FAITHFUL;
+    /** The default configuration for {@code preset}, training {@code features} with {@code method}'s defaults. */
+    public static TrainConfig defaults(String preset, String features, MethodDescriptor<?> method) {
+        DataOptions data = new DataOptions(features, List.of());
+        ModelOptions model = new ModelOptions(preset, method.defaultArchitecture(), List.of(), false);
+        ScheduleOptions plateau = new ScheduleOptions(ScheduleKind.PLATEAU, 10, 0.1, 0, 0, 10, 0.1);
+        RuntimeOptions runtime = new RuntimeOptions("auto", 0);
         return switch (preset) {
-            case "food101" -> new TrainConfig(features, preset, modulation, 1.3, 0.05, dir, coeff, 60, 128, 666,
-                    "adamw", 1e-3, 6e-3, 0.9, 5e-4, 3e-3, 0.8, "plateau", 10, 0.1, 0, 0, 10, 0.1, true, "auto", 0, 0,
-                    "metric");
-            case "mosi", "iemocap" -> new TrainConfig(features, preset, modulation, 1.3, 0.2, dir, coeff, 30, 64, 666,
-                    "adam", 1e-3, 0, 0.9, 5e-4, 0, 0.8, "plateau", 10, 0.1, 0, 0, 10, 0.1, true, "auto", 0, 0,
-                    "metric");
-            default -> new TrainConfig(features, preset, modulation, 1.3, 0.1, dir, coeff, 3, 16, 666,
-                    "adamw", 1e-3, 6e-3, 0.9, 5e-4, 3e-3, 0.8, "plateau", 10, 0.1, 0, 0, 10, 0.1, true, "auto", 0, 0,
-                    "metric");
+            case "food101" -> new TrainConfig(data, model, method.defaultsFor(preset),
+                    new OptimizerOptions(OptimizerKind.ADAMW, 1e-3, 6e-3, 0.9), new AuxiliaryOptions(5e-4, 3e-3), plateau,
+                    new LoopOptions(60, 128, 666, 0.8, true, 0, SelectBy.METRIC), runtime);
+            case "mosi", "iemocap" -> new TrainConfig(data, model, method.defaultsFor(preset),
+                    new OptimizerOptions(OptimizerKind.ADAM, 1e-3, 0, 0.9), new AuxiliaryOptions(5e-4, 0), plateau,
+                    new LoopOptions(30, 64, 666, 0.8, true, 0, SelectBy.METRIC), runtime);
+            default -> new TrainConfig(data, model, method.defaultsFor(preset),
+                    new OptimizerOptions(OptimizerKind.ADAMW, 1e-3, 6e-3, 0.9), new AuxiliaryOptions(5e-4, 3e-3), plateau,
+                    new LoopOptions(3, 16, 666, 0.8, true, 0, SelectBy.METRIC), runtime);
         };
     }
 }

@@ -1,100 +1,76 @@
 package dev.cggm.train;
 
 import dev.cggm.onnx.runtime.DeviceSessions;
-import dev.cggm.onnx.runtime.ExecutionDevice;
-import dev.cggm.train.modulation.CggmOptions;
-import dev.cggm.train.run.Json;
+import dev.cggm.train.config.AuxiliaryOptions;
+import dev.cggm.train.config.DataOptions;
+import dev.cggm.train.config.InvalidOption;
+import dev.cggm.train.config.LoopOptions;
+import dev.cggm.train.config.ModelOptions;
+import dev.cggm.train.config.OptimizerOptions;
+import dev.cggm.train.config.RuntimeOptions;
+import dev.cggm.train.config.ScheduleOptions;
+import dev.cggm.train.method.MethodDescriptor;
+import dev.cggm.train.method.MethodOptions;
+import dev.cggm.train.method.Methods;
 
-import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * Everything a training run was started with, resolved (defaults filled in from the preset's
- * recipe). Stored as {@code config.json} in the run directory; {@code --resume} reads it back.
+ * Everything a training run was started with, resolved and validated once: nested, typed option
+ * objects (each validates its own fields), the same for the command line, the gRPC API and
+ * {@code config.json} (the run directory's copy, read back by {@code --resume}). Build one with
+ * {@link TrainConfigs#resolve}; change one with {@link #with}.
  *
- * @param features        feature store directory
- * @param preset          architecture preset
- * @param modulation      {@code none} or {@code cggm}
- * @param checkpointEvery steps between checkpoints (0: at epoch ends only)
- * @param selectBy        {@code metric} (accuracy, or MAE for regression) or {@code loss} for the best model
+ * @param method     the balancing method's options; their type says which method
+ * @param auxiliary  the optimizer of the auxiliary classifiers (when the architecture has them)
  */
 public record TrainConfig(
-        String features,
-        String preset,
-        String modulation,
-        double rho,
-        double lambda,
-        CggmOptions.Direction direction,
-        CggmOptions.Coefficients coefficients,
-        int epochs,
-        int batchSize,
-        long seed,
-        String optimizer,
-        double lr,
-        double weightDecay,
-        double momentum,
-        double classifierLr,
-        double classifierWeightDecay,
-        double clip,
-        String scheduler,
-        int patience,
-        double factor,
-        int warmupEpochs,
-        double minLr,
-        int stepSize,
-        double gamma,
-        boolean dropout,
-        String device,
-        int threads,
-        int checkpointEvery,
-        String selectBy) {
+        DataOptions data,
+        ModelOptions model,
+        MethodOptions method,
+        OptimizerOptions optimizer,
+        AuxiliaryOptions auxiliary,
+        ScheduleOptions schedule,
+        LoopOptions loop,
+        RuntimeOptions runtime) {
 
     public TrainConfig {
-        if (!modulation.equals("none") && !modulation.equals("cggm")) {
-            throw new IllegalArgumentException("--modulation must be none or cggm, got '" + modulation + "'");
-        }
-        if (epochs <= 0 || batchSize <= 0) {
-            throw new IllegalArgumentException("--epochs and --batch-size must be > 0");
-        }
-        if (lr <= 0 || classifierLr <= 0) {
-            throw new IllegalArgumentException("learning rates must be > 0");
-        }
-        if (!java.util.Set.of("plateau", "cosine", "step", "none").contains(scheduler)) {
-            throw new IllegalArgumentException("--scheduler must be plateau, cosine, step or none, got '" + scheduler + "'");
-        }
-        if (!selectBy.equals("metric") && !selectBy.equals("loss")) {
-            throw new IllegalArgumentException("--select-by must be metric or loss");
-        }
-        if (checkpointEvery < 0 || threads < 0) {
-            throw new IllegalArgumentException("--checkpoint-every and --threads must be >= 0");
+        InvalidOption.required("data", data);
+        InvalidOption.required("model", model);
+        InvalidOption.required("method", method);
+        InvalidOption.required("optimizer", optimizer);
+        InvalidOption.required("auxiliary", auxiliary);
+        InvalidOption.required("schedule", schedule);
+        InvalidOption.required("loop", loop);
+        InvalidOption.required("runtime", runtime);
+        MethodDescriptor<?> d = Methods.of(method);
+        if (!d.architectures().contains(model.architecture())) {
+            throw new InvalidOption("model.architecture", "method '" + d.id() + "' runs on " + d.architectures()
+                    + ", not '" + model.architecture() + "'");
         }
     }
 
+    /** The method's registry entry. */
+    public MethodDescriptor<?> methodDescriptor() {
+        return Methods.of(method);
+    }
+
+    /** The method's id ({@code joint}, {@code cggm}, …). */
+    public String methodId() {
+        return methodDescriptor().id();
+    }
+
     /**
-     * A copy with some fields replaced, by their JSON (snake_case) names; the result is validated
-     * like any config, and an invalid value is an error naming it.
+     * A copy with some options replaced, by path ({@code optimizer.lr}, {@code runtime.device},
+     * {@code method.rho}); the result is validated like any config, and an invalid value is an
+     * {@link InvalidOption} naming its path.
      */
     public TrainConfig with(Map<String, Object> changes) {
-        @SuppressWarnings("unchecked")
-        Map<String, Object> m = Json.FILES.convertValue(this, LinkedHashMap.class);
-        m.putAll(changes);
-        try {
-            return Json.FILES.convertValue(m, TrainConfig.class);
-        } catch (IllegalArgumentException e) {
-            Throwable root = e;
-            while (root.getCause() != null) {
-                root = root.getCause();
-            }
-            throw new IllegalArgumentException(root.getMessage() == null ? e.getMessage() : root.getMessage(), e);
-        }
+        return TrainConfigs.apply(this, changes);
     }
 
     /** ONNX Runtime sessions on this run's device, deterministic (same seed, same results). */
     public DeviceSessions sessions() {
-        return new DeviceSessions(ExecutionDevice.parse(device), threads).deterministic(true);
-    }
-
-    public CggmOptions cggmOptions() {
-        return new CggmOptions(rho, lambda, direction, coefficients);
+        return runtime.sessions();
     }
 }

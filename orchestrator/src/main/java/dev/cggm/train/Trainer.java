@@ -6,21 +6,23 @@ import ai.onnxruntime.OrtException;
 import dev.cggm.onnx.artifacts.ArtifactManifest;
 import dev.cggm.onnx.artifacts.SafeTensors;
 import dev.cggm.onnx.artifacts.TrainingArtifacts;
-import dev.cggm.onnx.models.CggmModelConfig;
-import dev.cggm.onnx.models.Task;
+import dev.cggm.onnx.models.ArchitectureConfig;
 import dev.cggm.onnx.runtime.DeviceSessions;
+import dev.cggm.onnx.runtime.HostTensor;
+import dev.cggm.onnx.tasks.Targets;
 import dev.cggm.train.data.BatchFeeder;
 import dev.cggm.train.data.FeatureData;
 import dev.cggm.train.data.FeatureSplit;
 import dev.cggm.train.data.MaskFeeder;
-import dev.cggm.train.metrics.ClassificationMetrics;
-import dev.cggm.train.metrics.RegressionMetrics;
-import dev.cggm.train.modulation.Cggm;
-import dev.cggm.train.modulation.ClassifierAccuracy;
-import dev.cggm.train.modulation.JointTraining;
-import dev.cggm.train.modulation.Modulation;
-import dev.cggm.train.modulation.ModulationStats;
-import dev.cggm.train.modulation.StepView;
+import dev.cggm.train.method.BalancingMethod;
+import dev.cggm.train.method.GradientBuffers;
+import dev.cggm.train.method.GradientTransform;
+import dev.cggm.train.method.MethodSetup;
+import dev.cggm.train.method.RunContext;
+import dev.cggm.train.method.StepContext;
+import dev.cggm.train.method.StepOutputs;
+import dev.cggm.train.method.StepPlan;
+import dev.cggm.train.method.StepReport;
 import dev.cggm.train.optim.CosineWarmup;
 import dev.cggm.train.optim.GradientClipping;
 import dev.cggm.train.optim.LrSchedule;
@@ -32,43 +34,53 @@ import dev.cggm.train.run.MetricsLog;
 import dev.cggm.train.run.RunDirectory;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.FloatBuffer;
 import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Random;
+import java.util.Set;
+import java.util.SplittableRandom;
 
 /**
- * Trains a model from its training artifacts on a feature set, modulating the modalities with
- * the configured method. One step: assemble a batch and its dropout masks, one ONNX Runtime run
- * (forward + backward of the fused model and the classifiers), the modulation adjusts gradients,
- * the classifier optimizer steps, the model's gradients are clipped and its optimizer steps.
- * After each epoch the validation split picks the best model; at the end the test split is
- * evaluated with it and it is exported.
+ * Trains a model from its training artifacts on a feature set, balancing the modalities with the
+ * configured method. One step: assemble a batch and its dropout masks; the method plans the
+ * step; per pass, one ONNX Runtime run (forward + backward of every loss term), the method's
+ * gradient transform, the auxiliary classifiers' optimizer step, clipping and the model
+ * optimizer's step. After each epoch the validation split picks the best model; at the end the
+ * test split is evaluated with it and it is exported (with the method's prediction rule).
  *
  * <p>Everything random is a pure function of the seed and the position (data order of
- * (seed, epoch), dropout masks of (seed, step)), and checkpoints hold all other state, so a
- * resumed run ends exactly where an uninterrupted one would.
+ * (seed, epoch), dropout masks of (seed, step), a method's draws of (seed, step, pass, site)),
+ * and checkpoints hold all other state, so a resumed run ends exactly where an uninterrupted one
+ * would.
  */
 public final class Trainer implements AutoCloseable {
     private final TrainConfig cfg;
     private final RunDirectory run;
     private final FeatureData data;
-    private final CggmModelConfig model;
+    private final ArchitectureConfig model;
     private final ParameterSet params;
+    private final ModelRoles roles;
+    private final BalancingMethod method;
+    private final GradientTransform transform;
     private final ModelRunner runner;
     private final BatchFeeder feeder;
     private final MaskFeeder masks;
-    private final Optimizer modelOptimizer;
-    private final Optimizer classifierOptimizer;
     private final LrSchedule schedule;
-    private final Modulation modulation;
     private final MetricsLog stepLog;
     private final MetricsLog epochLog;
     private final TrainListener listener;
     private final TrainControl control;
     private final int stepsPerEpoch;
-    private final List<String> modalityNames;
+    private final RunContext context = new Context();
+    private Optimizer modelOptimizer;
+    private Optimizer auxiliaryOptimizer;
 
     // where the run stands: the next step to take
     private int epoch;
@@ -80,40 +92,60 @@ public final class Trainer implements AutoCloseable {
     private int bestEpoch = -1;
     private final long startNanos = System.nanoTime();
 
-    private Trainer(TrainConfig cfg, RunDirectory run, FeatureData data, DeviceSessions sessions,
+    private Trainer(TrainConfig cfg, RunDirectory run, FeatureData data, BalancingMethod method, DeviceSessions sessions,
                     TrainListener listener, TrainControl control) throws IOException, OrtException {
         this.cfg = cfg;
         this.run = run;
         this.data = data;
+        this.method = method;
+        this.transform = method.gradients();
         this.listener = listener;
         this.control = control;
         ArtifactManifest manifest = ArtifactManifest.read(run.artifacts());
         this.model = manifest.config();
         this.params = ParameterSet.create(manifest,
                 SafeTensors.read(run.artifacts().resolve(manifest.files().get("checkpoint"))));
-        this.runner = new ModelRunner(run.artifacts(), manifest, params, sessions);
+        this.roles = new ModelRoles(manifest, params);
         OrtEnvironment env = OrtEnvironment.getEnvironment();
-        this.feeder = new BatchFeeder(env, data.task(), data.modalities(), cfg.batchSize());
-        this.masks = new MaskFeeder(env, manifest, cfg.seed(), cfg.batchSize());
-        this.modelOptimizer = Optimizer.create(cfg.optimizer(), cfg.weightDecay(), cfg.momentum());
-        this.classifierOptimizer = Optimizer.create(cfg.optimizer(), cfg.classifierWeightDecay(), cfg.momentum());
-        this.stepsPerEpoch = (data.train().size() + cfg.batchSize() - 1) / cfg.batchSize();
+        int batch = cfg.loop().batchSize();
+        this.feeder = new BatchFeeder(env, data.modalities(), batch);
+        this.masks = new MaskFeeder(env, manifest, cfg.loop().seed(), batch);
+        this.stepsPerEpoch = (data.train().size() + batch - 1) / batch;
         this.schedule = schedule(cfg, stepsPerEpoch);
-        this.modalityNames = model.modalities().stream().map(m -> m.name()).toList();
-        this.modulation = cfg.modulation().equals("cggm") ? new Cggm(cfg.cggmOptions(), modalityNames) : new JointTraining();
-        this.stepLog = new MetricsLog(run.stepsLog());
-        this.epochLog = new MetricsLog(run.epochsLog());
+        resetOptimizers();
+        // resources last, each closed if a later one fails
+        ModelRunner r = new ModelRunner(run.artifacts(), manifest, params, sessions);
+        MetricsLog steps = null;
+        try {
+            steps = new MetricsLog(run.stepsLog());
+            this.epochLog = new MetricsLog(run.epochsLog());
+        } catch (IOException | RuntimeException e) {
+            closeQuietly(steps, e);
+            closeQuietly(r, e);
+            throw e;
+        }
+        this.runner = r;
+        this.stepLog = steps;
     }
 
-    /** Starts a new run in {@code runDir} (which must not exist or be empty). */
+    /**
+     * Starts a new run in {@code runDir} (which must not exist or be empty). Everything that can
+     * be checked — the data, the model's fit, the method, the graphs — is checked before the
+     * directory is created.
+     */
     public static Trainer start(TrainConfig cfg, Path runDir, FeatureData data, DeviceSessions sessions,
                                 TrainListener listener, TrainControl control) throws IOException, OrtException {
-        DataChecks.check(data, cfg);
-        CggmModelConfig model = ModelFit.configure(cfg.preset(), data);
+        FeatureData d = data.select(cfg.data().modalities());
+        DataChecks.check(d);
+        ArchitectureConfig model = ModelFit.configure(cfg, d);
+        BalancingMethod method = cfg.methodDescriptor().create(cfg.method(), new MethodSetup(model, cfg.loop().seed()));
+        TrainingArtifacts.Spec spec = new TrainingArtifacts.Spec(cfg.model().preset(), model, method.graph(),
+                cfg.loop().seed(), cfg.loop().dropout());
+        TrainingArtifacts.Graphs graphs = TrainingArtifacts.build(spec);
         RunDirectory run = RunDirectory.create(runDir);
         run.writeConfig(cfg);
-        TrainingArtifacts.write(run.artifacts(), cfg.preset(), model, cfg.seed(), cfg.dropout());
-        Trainer t = new Trainer(cfg, run, data, sessions, listener, control);
+        TrainingArtifacts.write(run.artifacts(), spec, graphs);
+        Trainer t = new Trainer(cfg, run, d, method, sessions, listener, control);
         t.checkpoint(); // step 0: a failure or a kill before the first periodic checkpoint still leaves a good state
         return t;
     }
@@ -123,14 +155,22 @@ public final class Trainer implements AutoCloseable {
                                  TrainListener listener, TrainControl control) throws IOException, OrtException {
         RunDirectory run = RunDirectory.open(runDir);
         TrainConfig cfg = run.readConfig();
-        DataChecks.check(data, cfg);
-        Trainer t = new Trainer(cfg, run, data, sessions, listener, control);
-        var ckpt = run.latestCheckpoint();
-        if (ckpt.isPresent()) {
-            t.restore(ckpt.get());
-        } else {
-            t.stepLog.truncate(0);
-            t.epochLog.truncate(0);
+        FeatureData d = data.select(cfg.data().modalities());
+        DataChecks.check(d);
+        ArchitectureConfig model = ArtifactManifest.read(run.artifacts()).config();
+        BalancingMethod method = cfg.methodDescriptor().create(cfg.method(), new MethodSetup(model, cfg.loop().seed()));
+        Trainer t = new Trainer(cfg, run, d, method, sessions, listener, control);
+        try {
+            var ckpt = run.latestCheckpoint();
+            if (ckpt.isPresent()) {
+                t.restore(ckpt.get());
+            } else {
+                t.stepLog.truncate(0);
+                t.epochLog.truncate(0);
+            }
+        } catch (IOException | RuntimeException e) {
+            closeQuietly(t, e);
+            throw e;
         }
         listener.onMessage("resuming " + runDir + " at epoch " + (t.epoch + 1) + ", step " + t.globalStep);
         return t;
@@ -159,20 +199,23 @@ public final class Trainer implements AutoCloseable {
         try {
             return loop();
         } catch (TrainingFailed e) {
-            new TrainResult("failed", cfg.modulation(), bestEpoch, epoch, globalStep, Map.of(), Map.of(),
-                    (System.nanoTime() - startNanos) / 1e9, run.root().toString(), e.getMessage()).write(run.summary());
+            result("failed", Map.of(), Map.of(), e.getMessage()).write(run.summary());
             throw e;
         }
     }
 
     private TrainResult loop() throws IOException, OrtException {
-        while (epoch < cfg.epochs()) {
-            int[] order = shuffledRows(epoch);
+        method.setup(context);
+        while (epoch < cfg.loop().epochs()) {
+            if (stepInEpoch == 0) {
+                method.onEpochStart(context);
+            }
+            int[] order = dataOrder(cfg.loop().seed(), epoch, data.train().size());
             while (stepInEpoch < stepsPerEpoch) {
                 trainStep(batchRows(order, stepInEpoch));
                 stepInEpoch++;
                 globalStep++;
-                if (cfg.checkpointEvery() > 0 && globalStep % cfg.checkpointEvery() == 0) {
+                if (cfg.loop().checkpointEvery() > 0 && globalStep % cfg.loop().checkpointEvery() == 0) {
                     checkpoint();
                 }
                 if (control.requested() != TrainControl.Stop.NONE) {
@@ -193,63 +236,78 @@ public final class Trainer implements AutoCloseable {
     private void trainStep(int[] rows) throws IOException, OrtException {
         long t0 = System.nanoTime();
         schedule.onStep(globalStep);
-        FeatureSplit train = data.train();
-        ModelRunner.Outputs out;
-        BatchFeeder.Batch batch = feeder.assemble(train, rows);
-        try (batch) {
-            Map<String, OnnxTensor> stepMasks = masks.masks(globalStep, batch.size());
-            try {
-                out = runner.trainStep(batch.tensors(), stepMasks);
-            } finally {
-                stepMasks.values().forEach(OnnxTensor::close);
+        try (BatchFeeder.Batch batch = feeder.assemble(data.train(), rows);
+             Tensors stepMasks = new Tensors(masks.masks(globalStep, rows.length))) {
+            Step step = new Step(batch, stepMasks.map);
+            StepPlan plan = method.plan(step);
+            step.planned();
+            StepOutputs first = null;
+            double gradNorm = Double.NaN;
+            StepReport report = StepReport.NONE;
+            try (Tensors inputs = new Tensors(hostTensors(plan.inputs()))) {
+                step.inputs = inputs.map;
+                for (int k = 0; k < plan.passes().size(); k++) {
+                    StepPlan.Pass pass = plan.passes().get(k);
+                    StepOutputs out = runner.trainStep(batch.tensors(), stepMasks.map, pass.lossWeights(), inputs.map);
+                    requireFiniteLoss(out, rows);
+                    step.beginPass(k, out);
+                    report = report.and(transform.apply(step));
+                    double norm = update(pass);
+                    if (k == 0) {
+                        first = out;
+                        gradNorm = norm;
+                    }
+                }
             }
+            epochLossSum += first.loss() * rows.length;
+            epochSamples += rows.length;
+            Map<String, Object> rec = new LinkedHashMap<>();
+            rec.put("step", globalStep);
+            rec.put("epoch", epoch + 1);
+            rec.put("batch", rows.length);
+            rec.put("loss", first.loss());
+            rec.put("total_loss", first.loss() + report.addedLoss());
+            rec.put("lr", schedule.lr());
+            rec.put("grad_norm", gradNorm);
+            for (String m : model.modalityNames()) {
+                rec.put("cls_loss/" + m, Evaluation.finiteOrNull(first.modalityLoss(m)));
+                rec.put("cls_acc/" + m, step.agreementOf(first, m));
+            }
+            Map<String, Object> methodMetrics = new LinkedHashMap<>();
+            report.metrics().forEach((k, v) -> methodMetrics.put(k, Evaluation.finiteOrNull(v)));
+            rec.put("method", methodMetrics);
+            rec.put("time_ms", (System.nanoTime() - t0) / 1e6);
+            stepLog.append(rec);
+            listener.onStep(rec, stepsPerEpoch);
         }
-        requireFiniteLoss(out, rows);
-        StepView view = new StepView(globalStep, data.task(), batch.size(), model.outputDim(), modalityNames,
-                out.classifierOutputs(), batch.classLabels(), batch.targets(), params);
-        ModulationStats mod = modulation.apply(view);
+    }
 
-        requireFinite(params.classifiers(), GradientClipping.norm(params.classifiers()));
-        classifierOptimizer.step(params.classifiers(), cfg.classifierLr());
-        double gradNorm = GradientClipping.clip(params.model(), cfg.clip()); // leaves non-finite gradients alone
-        requireFinite(params.model(), gradNorm);
-        modelOptimizer.step(params.model(), schedule.lr());
-
-        epochLossSum += out.loss() * batch.size();
-        epochSamples += batch.size();
-        Map<String, Object> rec = new LinkedHashMap<>();
-        rec.put("step", globalStep);
-        rec.put("epoch", epoch + 1);
-        rec.put("batch", batch.size());
-        rec.put("loss", out.loss());
-        rec.put("total_loss", out.loss() + mod.addedLoss());
-        rec.put("lr", schedule.lr());
-        rec.put("grad_norm", gradNorm);
-        for (String m : modalityNames) {
-            rec.put("cls_loss/" + m, out.classifierLosses().get(m));
-            rec.put("cls_acc/" + m, mod.classifierAccuracy().get(m));
-            rec.put("coeff/" + m, mod.coefficients().get(m));
-            rec.put("cos/" + m, finiteOrNull(mod.cosines().get(m)));
-        }
-        rec.put("l_gm", finiteOrNull(mod.balanceLoss()));
-        if (mod.guardTriggered()) {
-            rec.put("guard", true);
-        }
-        rec.put("time_ms", (System.nanoTime() - t0) / 1e6);
-        stepLog.append(rec);
-        listener.onStep(rec, stepsPerEpoch);
+    /**
+     * The optimizer steps of one pass, on the parameters it trains: the auxiliary classifiers,
+     * then the model after clipping. Returns the model's gradient norm before clipping.
+     */
+    private double update(StepPlan.Pass pass) {
+        List<ParameterSet.Param> aux = params.classifiers().stream().filter(pass.trains()).toList();
+        requireFinite(aux, GradientClipping.norm(aux));
+        auxiliaryOptimizer.step(aux, cfg.auxiliary().lr(), pass.lrScale());
+        List<ParameterSet.Param> trained = params.model().stream().filter(pass.trains()).toList();
+        double norm = GradientClipping.clip(trained, cfg.loop().clip()); // leaves non-finite gradients alone
+        requireFinite(trained, norm);
+        modelOptimizer.step(trained, schedule.lr(), pass.lrScale());
+        return norm;
     }
 
     private void endEpoch() throws IOException, OrtException {
         Evaluation val = evaluate(data.validation());
         schedule.onEpochEnd(epoch, val.loss());
-        double score = cfg.selectBy().equals("loss") ? -val.loss() : val.score();
+        double score = cfg.loop().selectBy() == dev.cggm.train.config.SelectBy.LOSS ? -val.loss() : val.score();
         boolean best = score > bestScore;
         if (best) {
             bestScore = score;
             bestEpoch = epoch + 1;
             SafeTensors.write(run.bestParameters(), params.snapshot(), Map.of("epoch", Integer.toString(bestEpoch)));
         }
+        method.onEpochEnd(context, val);
         Map<String, Object> rec = new LinkedHashMap<>();
         rec.put("epoch", epoch + 1);
         rec.put("step", globalStep);
@@ -268,116 +326,68 @@ public final class Trainer implements AutoCloseable {
         }
         Evaluation test = evaluate(data.test());
         Evaluation val = evaluate(data.validation());
-        TrainingArtifacts.writeInferenceModel(model, params.snapshot(), run.inferenceModel());
-        TrainResult result = new TrainResult("succeeded", cfg.modulation(), bestEpoch, epoch, globalStep,
-                val.record(""), test.record(""), (System.nanoTime() - startNanos) / 1e9, run.root().toString(), null);
+        TrainingArtifacts.writeInferenceModel(model, method.graph(), params.snapshot(), run.inferenceModel());
+        TrainResult result = result("succeeded", val.record(""), test.record(""), null);
         result.write(run.summary());
-        TrainingPlot.write(run.stepsLog(), run.epochsLog(), run.plot(), cfg.modulation());
+        TrainingPlot.write(run.stepsLog(), run.epochsLog(), run.plot(), cfg.methodId());
         return result;
     }
 
     private TrainResult stopped() throws IOException {
         String status = control.requested() == TrainControl.Stop.PAUSE ? "paused" : "cancelled";
-        TrainResult result = new TrainResult(status, cfg.modulation(), bestEpoch, epoch, globalStep, Map.of(), Map.of(),
-                (System.nanoTime() - startNanos) / 1e9, run.root().toString(), null);
+        TrainResult result = result(status, Map.of(), Map.of(), null);
         result.write(run.summary());
         return result;
     }
 
+    private TrainResult result(String status, Map<String, Object> validation, Map<String, Object> test, String error) {
+        return new TrainResult(status, cfg.methodId(), bestEpoch, epoch, globalStep, validation, test,
+                (System.nanoTime() - startNanos) / 1e9, run.root().toString(), error);
+    }
+
     // ------------------------------------------------------------------------------- evaluation
 
-    /** Loss, task metrics and per-modality classifier accuracy of a split (eval model, no dropout). */
-    public Evaluation evaluate(FeatureSplit split) throws OrtException {
+    /** Loss, task metrics and per-modality accuracy of a split (eval model, no dropout). */
+    public Evaluation evaluate(FeatureSplit split) {
         int n = split.size();
-        int c = model.outputDim();
-        float[] outputs = new float[n * c];
-        Map<String, float[]> cls = new LinkedHashMap<>();
-        for (var m : model.modalities()) {
-            cls.put(m.name(), new float[n * c]);
-        }
-        long[] labels = new long[n];
-        float[] targets = new float[n];
-        double lossSum = 0;
-        for (int start = 0; start < n; start += cfg.batchSize()) {
-            int[] rows = new int[Math.min(cfg.batchSize(), n - start)];
+        Map<String, float[]> modalityOutputs = new LinkedHashMap<>();
+        float[][] outputs = new float[1][];
+        double[] lossSum = {0};
+        int[] perSample = {0};
+        forEachBatch(split, (rows, targets, out) -> {
+            int start = rows[0];
+            float[] o = out.output();
+            perSample[0] = o.length / rows.length;
+            if (outputs[0] == null) {
+                outputs[0] = new float[n * perSample[0]];
+                for (String m : model.modalityNames()) {
+                    modalityOutputs.put(m, new float[n * perSample[0]]);
+                }
+            }
+            lossSum[0] += out.loss() * rows.length;
+            System.arraycopy(o, 0, outputs[0], start * perSample[0], o.length);
+            for (String m : model.modalityNames()) {
+                float[] mo = out.modalityOutput(m);
+                System.arraycopy(mo, 0, modalityOutputs.get(m), start * perSample[0], mo.length);
+            }
+        });
+        return new Evaluation(data.task(), n == 0 ? Double.NaN : lossSum[0] / n, outputs[0] == null ? new float[0] : outputs[0],
+                perSample[0], split.targets(), modalityOutputs);
+    }
+
+    private void forEachBatch(FeatureSplit split, RunContext.BatchConsumer consumer) {
+        int n = split.size();
+        int size = cfg.loop().batchSize();
+        for (int start = 0; start < n; start += size) {
+            int[] rows = new int[Math.min(size, n - start)];
             for (int i = 0; i < rows.length; i++) {
                 rows[i] = start + i;
             }
             try (BatchFeeder.Batch batch = feeder.assemble(split, rows)) {
-                ModelRunner.Outputs out = runner.evaluate(batch.tensors());
-                lossSum += out.loss() * rows.length;
-                System.arraycopy(out.output(), 0, outputs, start * c, rows.length * c);
-                for (var e : out.classifierOutputs().entrySet()) {
-                    System.arraycopy(e.getValue(), 0, cls.get(e.getKey()), start * c, rows.length * c);
-                }
-                if (data.task() == Task.CLASSIFICATION) {
-                    System.arraycopy(batch.classLabels(), 0, labels, start, rows.length);
-                } else {
-                    System.arraycopy(batch.targets(), 0, targets, start, rows.length);
-                }
+                consumer.accept(rows, batch.targets(), runner.evaluate(batch.tensors(), Map.of()));
+            } catch (OrtException e) {
+                throw new IllegalStateException("evaluating the " + split.name() + " split failed: " + e.getMessage(), e);
             }
-        }
-        return new Evaluation(data.task(), n == 0 ? Double.NaN : lossSum / n, outputs, cls, labels, targets, c);
-    }
-
-    /** Figures of one evaluated split. */
-    public record Evaluation(Task task, double loss, float[] outputs, Map<String, float[]> classifierOutputs,
-                             long[] labels, float[] targets, int outputDim) {
-        /** The selection score: accuracy, or −MAE for regression (higher is better). */
-        public double score() {
-            return task == Task.CLASSIFICATION ? classification().accuracy() : -regression().mae();
-        }
-
-        public ClassificationMetrics classification() {
-            return ClassificationMetrics.of(argmax(outputs), labels);
-        }
-
-        public RegressionMetrics regression() {
-            return RegressionMetrics.of(outputs, targets);
-        }
-
-        /** Accuracy of one modality's classifier (argmax, or sign agreement for regression). */
-        public double classifierAccuracy(String modality) {
-            float[] o = classifierOutputs.get(modality);
-            int n = task == Task.CLASSIFICATION ? labels.length : targets.length;
-            return ClassifierAccuracy.of(task, o, outputDim, labels, targets, n);
-        }
-
-        private int[] argmax(float[] o) {
-            int[] p = new int[labels.length];
-            for (int i = 0; i < p.length; i++) {
-                p[i] = ClassifierAccuracy.argmax(o, i * outputDim, outputDim);
-            }
-            return p;
-        }
-
-        /** Flat record with a key prefix: loss, task metrics, per-modality accuracy, imbalance. */
-        public Map<String, Object> record(String prefix) {
-            Map<String, Object> r = new LinkedHashMap<>();
-            r.put(prefix + "loss", loss);
-            if (task == Task.CLASSIFICATION) {
-                ClassificationMetrics m = classification();
-                r.put(prefix + "acc", m.accuracy());
-                r.put(prefix + "f1_macro", m.macroF1());
-                r.put(prefix + "f1_weighted", m.weightedF1());
-            } else {
-                RegressionMetrics m = regression();
-                r.put(prefix + "mae", m.mae());
-                r.put(prefix + "corr", finiteOrNull(m.correlation()));
-                r.put(prefix + "acc2", m.acc2());
-                r.put(prefix + "acc7", m.acc7());
-                r.put(prefix + "f1", m.f1());
-            }
-            double lo = Double.POSITIVE_INFINITY;
-            double hi = Double.NEGATIVE_INFINITY;
-            for (String modality : classifierOutputs.keySet()) {
-                double a = classifierAccuracy(modality);
-                r.put(prefix + "cls_acc/" + modality, a);
-                lo = Math.min(lo, a);
-                hi = Math.max(hi, a);
-            }
-            r.put(prefix + "imbalance", hi - lo);
-            return r;
         }
     }
 
@@ -387,7 +397,7 @@ public final class Trainer implements AutoCloseable {
         run.saveCheckpoint(new RunDirectory.Checkpoint(
                 new CheckpointState(epoch, stepInEpoch, globalStep, schedule.state(), bestScore, bestEpoch,
                         epochLossSum, epochSamples, stepLog.lines(), epochLog.lines()),
-                params.snapshot(), modelOptimizer.state(), classifierOptimizer.state(), modulation.state()));
+                params.snapshot(), modelOptimizer.state(), auxiliaryOptimizer.state(), method.state()));
     }
 
     private void restore(RunDirectory.Checkpoint c) throws IOException {
@@ -402,14 +412,16 @@ public final class Trainer implements AutoCloseable {
         epochSamples = s.epochSamples();
         params.restore(c.parameters());
         modelOptimizer.restore(c.optimizer());
-        classifierOptimizer.restore(c.classifierOptimizer());
-        modulation.restore(c.modulation());
+        auxiliaryOptimizer.restore(c.classifierOptimizer());
+        method.restore(c.modulation());
         stepLog.truncate(s.stepLogLines());
         epochLog.truncate(s.epochLogLines());
     }
 
-    private int[] shuffledRows(int e) {
-        return dataOrder(cfg.seed(), e, data.train().size());
+    private void resetOptimizers() {
+        var o = cfg.optimizer();
+        modelOptimizer = Optimizer.create(o.kind(), o.weightDecay(), o.momentum());
+        auxiliaryOptimizer = Optimizer.create(o.kind(), cfg.auxiliary().weightDecay(), o.momentum());
     }
 
     /** The order of the {@code n} training rows in epoch {@code e}: a pure function of (seed, epoch). */
@@ -429,12 +441,12 @@ public final class Trainer implements AutoCloseable {
     }
 
     private int[] batchRows(int[] order, int step) {
-        int from = step * cfg.batchSize();
-        return java.util.Arrays.copyOfRange(order, from, Math.min(order.length, from + cfg.batchSize()));
+        int from = step * cfg.loop().batchSize();
+        return Arrays.copyOfRange(order, from, Math.min(order.length, from + cfg.loop().batchSize()));
     }
 
     /** Stops the run, naming where and which samples, when the loss is not finite. */
-    private void requireFiniteLoss(ModelRunner.Outputs out, int[] rows) {
+    private void requireFiniteLoss(StepOutputs out, int[] rows) {
         if (!Double.isFinite(out.loss())) {
             throw new TrainingFailed("the loss became " + out.loss() + " at " + where() + " (batch of samples "
                     + DataChecks.ids(data.train(), rows) + "); the last good checkpoint is kept in "
@@ -468,13 +480,42 @@ public final class Trainer implements AutoCloseable {
     }
 
     private static LrSchedule schedule(TrainConfig cfg, int stepsPerEpoch) {
-        return switch (cfg.scheduler()) {
-            case "plateau" -> new ReduceOnPlateau(cfg.lr(), cfg.factor(), cfg.patience());
-            case "cosine" -> new CosineWarmup(cfg.lr(), cfg.minLr(), (long) cfg.epochs() * stepsPerEpoch,
-                    (long) cfg.warmupEpochs() * stepsPerEpoch, cfg.lr() / 25);
-            case "step" -> new StepDecay(cfg.lr(), cfg.stepSize(), cfg.gamma());
-            default -> LrSchedule.constant(cfg.lr());
+        var s = cfg.schedule();
+        double lr = cfg.optimizer().lr();
+        return switch (s.kind()) {
+            case PLATEAU -> new ReduceOnPlateau(lr, s.factor(), s.patience());
+            case COSINE -> new CosineWarmup(lr, s.minLr(), (long) cfg.loop().epochs() * stepsPerEpoch,
+                    (long) s.warmupEpochs() * stepsPerEpoch, lr / 25);
+            case STEP -> new StepDecay(lr, s.stepSize(), s.gamma());
+            case NONE -> LrSchedule.constant(lr);
         };
+    }
+
+    private Map<String, OnnxTensor> hostTensors(Map<String, HostTensor> values) throws OrtException {
+        Map<String, OnnxTensor> out = new LinkedHashMap<>();
+        try {
+            for (var e : values.entrySet()) {
+                out.put(e.getKey(), e.getValue().toOnnx(OrtEnvironment.getEnvironment()));
+            }
+            return out;
+        } catch (OrtException | RuntimeException e) {
+            out.values().forEach(OnnxTensor::close);
+            throw e;
+        }
+    }
+
+    /** Tensors closed together. */
+    private static final class Tensors implements AutoCloseable {
+        final Map<String, OnnxTensor> map;
+
+        Tensors(Map<String, OnnxTensor> map) {
+            this.map = map;
+        }
+
+        @Override
+        public void close() {
+            map.values().forEach(OnnxTensor::close);
+        }
     }
 
     /** Read-only access to a run directory's newest state (tests and tools). */
@@ -486,8 +527,15 @@ public final class Trainer implements AutoCloseable {
         }
     }
 
-    static Object finiteOrNull(double v) {
-        return Double.isFinite(v) ? v : null;
+    private static void closeQuietly(AutoCloseable c, Exception primary) {
+        if (c == null) {
+            return;
+        }
+        try {
+            c.close();
+        } catch (Exception e) {
+            primary.addSuppressed(e);
+        }
     }
 
     @Override
@@ -497,6 +545,242 @@ public final class Trainer implements AutoCloseable {
             epochLog.close();
         } finally {
             runner.close();
+        }
+    }
+
+    // ------------------------------------------------------------------------------- contexts
+
+    /** One training step as the method sees it. */
+    private final class Step implements StepContext {
+        private final BatchFeeder.Batch batch;
+        private final Map<String, OnnxTensor> stepMasks;
+        private Map<String, OnnxTensor> inputs = Map.of();
+        private boolean planning = true;
+        private int pass;
+        private StepOutputs outputs;
+        private final Map<String, Double> agreement = new HashMap<>();
+
+        Step(BatchFeeder.Batch batch, Map<String, OnnxTensor> stepMasks) {
+            this.batch = batch;
+            this.stepMasks = stepMasks;
+        }
+
+        void planned() {
+            planning = false;
+        }
+
+        void beginPass(int index, StepOutputs out) {
+            pass = index;
+            outputs = out;
+            agreement.clear();
+        }
+
+        double agreementOf(StepOutputs out, String modality) {
+            return data.task().agreement(out.modalityOutput(modality), out.modalityOutput(modality).length / batch.size(),
+                    batch.targets());
+        }
+
+        @Override
+        public long step() {
+            return globalStep;
+        }
+
+        @Override
+        public int epoch() {
+            return epoch;
+        }
+
+        @Override
+        public int pass() {
+            return pass;
+        }
+
+        @Override
+        public int batchSize() {
+            return batch.size();
+        }
+
+        @Override
+        public int[] rows() {
+            return batch.rows().clone();
+        }
+
+        @Override
+        public List<String> modalities() {
+            return model.modalityNames();
+        }
+
+        @Override
+        public dev.cggm.onnx.tasks.Task task() {
+            return data.task();
+        }
+
+        @Override
+        public int outputDim() {
+            return model.outputDim();
+        }
+
+        @Override
+        public Targets targets() {
+            return batch.targets();
+        }
+
+        @Override
+        public ParameterSet params() {
+            return params;
+        }
+
+        @Override
+        public ModelRoles roles() {
+            return roles;
+        }
+
+        @Override
+        public StepOutputs outputs() {
+            if (outputs == null) {
+                throw new IllegalStateException("the step's outputs are not known while it is planned");
+            }
+            return outputs;
+        }
+
+        @Override
+        public double modalityAgreement(String modality) {
+            return agreement.computeIfAbsent(modality, m -> agreementOf(outputs(), m));
+        }
+
+        @Override
+        public SplittableRandom random(int site) {
+            long s = cfg.loop().seed();
+            s = s * 0x9E3779B97F4A7C15L + globalStep;
+            s = s * 0x9E3779B97F4A7C15L + pass;
+            s = s * 0x9E3779B97F4A7C15L + site;
+            return new SplittableRandom(s);
+        }
+
+        @Override
+        public FloatBuffer features(String modality) {
+            FloatBuffer f = batch.features().get(modality);
+            if (f == null) {
+                throw new IllegalArgumentException("no modality '" + modality + "' in the batch");
+            }
+            return planning ? f.duplicate() : f.asReadOnlyBuffer();
+        }
+
+        @Override
+        public StepOutputs rerun(Map<String, Double> lossWeights, GradientBuffers into) {
+            try {
+                return runner.trainStep(batch.tensors(), stepMasks, lossWeights, inputs, into);
+            } catch (OrtException e) {
+                throw new IllegalStateException("re-running step " + globalStep + " failed: " + e.getMessage(), e);
+            }
+        }
+
+        @Override
+        public GradientBuffers newGradientBuffers() {
+            try {
+                return runner.newGradientBuffers();
+            } catch (OrtException e) {
+                throw new IllegalStateException("cannot allocate gradient buffers: " + e.getMessage(), e);
+            }
+        }
+
+        @Override
+        public StepOutputs evaluateWithout(Set<String> zeroed) {
+            Map<String, OnnxTensor> feed = new LinkedHashMap<>(batch.tensors());
+            try (Tensors zeros = new Tensors(new LinkedHashMap<>())) {
+                for (String m : zeroed) {
+                    zeros.map.put(m, feeder.zeros(m, batch.size()));
+                }
+                feed.putAll(zeros.map);
+                return runner.evaluate(feed, inputs);
+            } catch (OrtException e) {
+                throw new IllegalStateException("evaluating step " + globalStep + " without " + zeroed + " failed: "
+                        + e.getMessage(), e);
+            }
+        }
+    }
+
+    /** The run as a method sees it outside steps. */
+    private final class Context implements RunContext {
+        @Override
+        public int epoch() {
+            return epoch;
+        }
+
+        @Override
+        public int epochs() {
+            return cfg.loop().epochs();
+        }
+
+        @Override
+        public long seed() {
+            return cfg.loop().seed();
+        }
+
+        @Override
+        public ParameterSet params() {
+            return params;
+        }
+
+        @Override
+        public ModelRoles roles() {
+            return roles;
+        }
+
+        @Override
+        public FeatureSplit train() {
+            return data.train();
+        }
+
+        @Override
+        public FeatureSplit validation() {
+            return data.validation();
+        }
+
+        @Override
+        public void forEachBatch(FeatureSplit split, BatchConsumer consumer) {
+            Trainer.this.forEachBatch(split, consumer);
+        }
+
+        @Override
+        public Evaluation evaluate(FeatureSplit split) {
+            return Trainer.this.evaluate(split);
+        }
+
+        @Override
+        public void resetOptimizers() {
+            Trainer.this.resetOptimizers();
+        }
+
+        @Override
+        public void restoreParameters(Map<String, SafeTensors.Entry> values) {
+            params.restore(values);
+        }
+
+        @Override
+        public Map<String, SafeTensors.Entry> initialParameters() {
+            try {
+                return SafeTensors.read(run.artifacts().resolve(TrainingArtifacts.CHECKPOINT));
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+
+        @Override
+        public Optional<Map<String, SafeTensors.Entry>> bestParameters() {
+            if (bestEpoch <= 0) {
+                return Optional.empty();
+            }
+            try {
+                return Optional.of(SafeTensors.read(run.bestParameters()));
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+
+        @Override
+        public void log(String message) {
+            listener.onMessage(message);
         }
     }
 }

@@ -37,8 +37,13 @@ public final class TrainingPlot {
             r.fieldNames().forEachRemaining(k -> {
                 if (k.startsWith("cls_acc/")) {
                     acc.computeIfAbsent(k.substring(8), x -> new ArrayList<>()).add(new double[] {step, r.get(k).asDouble()});
-                } else if (k.startsWith("coeff/")) {
-                    coeff.computeIfAbsent(k.substring(6), x -> new ArrayList<>()).add(new double[] {step, r.get(k).asDouble()});
+                }
+            });
+            JsonNode method = r.path("method");
+            method.fieldNames().forEachRemaining(k -> {
+                if (k.startsWith("coeff/")) {
+                    coeff.computeIfAbsent(k.substring(6), x -> new ArrayList<>())
+                            .add(new double[] {step, method.get(k).asDouble()});
                 }
             });
         }

@@ -1,6 +1,7 @@
 package dev.cggm.train;
 
-import dev.cggm.onnx.models.Task;
+import dev.cggm.onnx.tasks.Targets;
+import dev.cggm.onnx.tasks.Tasks;
 import dev.cggm.train.data.InMemoryFeatureData;
 import dev.cggm.train.run.Json;
 import org.junit.jupiter.api.Test;
@@ -39,7 +40,7 @@ class BadInputTest {
         }
         long[] labels = new long[64];
         var train = new InMemoryFeatureData.Split("train", List.of(SyntheticFeatures.IMAGE, SyntheticFeatures.TEXT),
-                Map.of("image", image, "text", text), labels, null, InMemoryFeatureData.ids("row", 64));
+                Map.of("image", image, "text", text), Targets.classes(labels), InMemoryFeatureData.ids("row", 64));
         Path run = tmp.resolve("run");
         TrainConfig cfg = config();
         TrainingFailed e;
@@ -61,7 +62,7 @@ class BadInputTest {
         labels[7] = 3;
         var train = new InMemoryFeatureData.Split("train", base.modalities(), Map.of(
                 "image", new float[32 * SyntheticFeatures.IMAGE.valuesPerSample()],
-                "text", new float[32 * SyntheticFeatures.TEXT.valuesPerSample()]), labels, null,
+                "text", new float[32 * SyntheticFeatures.TEXT.valuesPerSample()]), Targets.classes(labels),
                 InMemoryFeatureData.ids("s", 32));
         var e = assertThrows(IllegalArgumentException.class, () -> Trainer.start(config(), tmp.resolve("r"),
                 withTrain(base, train), TrainerSmokeTest.cpu(), TrainListener.NONE, new TrainControl()));
@@ -73,8 +74,8 @@ class BadInputTest {
     void emptySplitsAreRefused(@TempDir Path tmp) {
         var base = SyntheticFeatures.classification(3, 32, 8, 8, 5);
         var empty = new InMemoryFeatureData.Split("validation", base.modalities(),
-                Map.of("image", new float[0], "text", new float[0]), new long[0], null, new String[0]);
-        var data = new InMemoryFeatureData(Task.CLASSIFICATION, 3, base.labelNames(), base.modalities(),
+                Map.of("image", new float[0], "text", new float[0]), Targets.classes(new long[0]), new String[0]);
+        var data = new InMemoryFeatureData(Tasks.CLASSIFICATION, 3, base.labelNames(), base.modalities(),
                 (InMemoryFeatureData.Split) base.train(), empty, (InMemoryFeatureData.Split) base.test());
         var e = assertThrows(IllegalArgumentException.class, () -> Trainer.start(config(), tmp.resolve("r"), data,
                 TrainerSmokeTest.cpu(), TrainListener.NONE, new TrainControl()));
@@ -84,11 +85,11 @@ class BadInputTest {
     @Test
     void presetThatDoesNotFitTheFeaturesIsRefused(@TempDir Path tmp) {
         var data = SyntheticFeatures.classification(3, 32, 8, 8, 5);
-        TrainConfig iemocap = config().with(Map.of("preset", "iemocap"));
+        TrainConfig iemocap = config().with(Map.of("model.preset", "iemocap"));
         var e = assertThrows(IllegalArgumentException.class, () -> Trainer.start(iemocap, tmp.resolve("r"), data,
                 TrainerSmokeTest.cpu(), TrainListener.NONE, new TrainControl()));
         assertTrue(e.getMessage().contains("has 3 modalities") && e.getMessage().contains("have 2"), e.getMessage());
-        TrainConfig mosi = config().with(Map.of("preset", "mosi"));
+        TrainConfig mosi = config().with(Map.of("model.preset", "mosi"));
         var e2 = assertThrows(IllegalArgumentException.class, () -> Trainer.start(mosi, tmp.resolve("r"), data,
                 TrainerSmokeTest.cpu(), TrainListener.NONE, new TrainControl()));
         assertTrue(e2.getMessage().contains("regression model") && e2.getMessage().contains("classification"), e2.getMessage());

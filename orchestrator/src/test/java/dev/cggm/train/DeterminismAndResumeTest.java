@@ -20,9 +20,9 @@ class DeterminismAndResumeTest {
     static final InMemoryFeatureData DATA = SyntheticFeatures.classification(3, 100, 30, 30, 3);
 
     static TrainConfig config(String modulation) {
-        TrainConfig b = Recipes.defaults("tiny", "in-memory", modulation);
-        return new TrainConfig(b.features(), "tiny", modulation, 1.3, 0.1, b.direction(), b.coefficients(), 3, 16, 21,
-                "adamw", 2e-3, 6e-3, 0.9, 1e-3, 3e-3, 0.8, "plateau", 1, 0.5, 0, 0, 10, 0.1, true, "cpu", 2, 3, "metric");
+        return TrainConfigs.resolve("tiny", "in-memory", modulation, Map.of("loop.epochs", 3, "loop.batch_size", 16,
+                "loop.seed", 21, "optimizer.lr", 2e-3, "auxiliary.lr", 1e-3, "schedule.patience", 1, "schedule.factor", 0.5,
+                "runtime.device", "cpu", "runtime.threads", 2, "loop.checkpoint_every", 3));
     }
 
     static DeviceSessions threads(int n) {
@@ -30,7 +30,7 @@ class DeterminismAndResumeTest {
     }
 
     static TrainResult train(TrainConfig cfg, Path dir) throws Exception {
-        try (Trainer t = Trainer.start(cfg, dir, DATA, threads(cfg.threads()), TrainListener.NONE, new TrainControl())) {
+        try (Trainer t = Trainer.start(cfg, dir, DATA, threads(cfg.runtime().threads()), TrainListener.NONE, new TrainControl())) {
             return t.run();
         }
     }

@@ -4,7 +4,6 @@ import dev.cggm.onnx.artifacts.ArtifactManifest;
 import dev.cggm.onnx.artifacts.SafeTensors;
 import dev.cggm.bench.ReferenceBatches;
 import dev.cggm.onnx.reference.PyTorchReference;
-import dev.cggm.train.modulation.CggmOptions;
 import dev.cggm.train.run.Json;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.io.TempDir;
@@ -33,10 +32,12 @@ class ReferenceStepParityTest {
             throws Exception {
         Assumptions.assumeTrue(PyTorchReference.available(), PyTorchReference.MISSING);
         var data = SyntheticFeatures.classification(3, 64, 16, 16, 2);
-        TrainConfig base = Recipes.defaults("tiny", "in-memory", "cggm");
-        TrainConfig cfg = new TrainConfig(base.features(), "tiny", "cggm", 1.3, 0.2, CggmOptions.Direction.WEIGHTS,
-                CggmOptions.Coefficients.FAITHFUL, 1, 16, 9, optimizer, 1e-2, 1e-3, 0.9, 5e-3, 3e-3, 0.8, "none",
-                10, 0.1, 0, 0, 10, 0.1, dropout, "cpu", 1, 1, "metric");
+        TrainConfig cfg = TrainConfigs.resolve("tiny", "in-memory", "cggm", Map.ofEntries(
+                Map.entry("method.rho", 1.3), Map.entry("method.lambda", 0.2), Map.entry("loop.epochs", 1),
+                Map.entry("loop.batch_size", 16), Map.entry("loop.seed", 9), Map.entry("optimizer.kind", optimizer),
+                Map.entry("optimizer.lr", 1e-2), Map.entry("optimizer.weight_decay", 1e-3), Map.entry("auxiliary.lr", 5e-3),
+                Map.entry("auxiliary.weight_decay", 3e-3), Map.entry("schedule.kind", "none"), Map.entry("loop.dropout", dropout),
+                Map.entry("runtime.device", "cpu"), Map.entry("runtime.threads", 1), Map.entry("loop.checkpoint_every", 1)));
         Path runDir = tmp.resolve("run");
         List<Map<String, Object>> steps = new ArrayList<>();
         TrainControl control = new TrainControl();
@@ -55,10 +56,10 @@ class ReferenceStepParityTest {
 
         // the same batches and masks, for PyTorch
         Path stepsFile = tmp.resolve("steps.safetensors");
-        ReferenceBatches.write(stepsFile, data, ArtifactManifest.read(runDir.resolve("artifacts")), cfg.seed(),
-                cfg.batchSize(), STEPS);
+        ReferenceBatches.write(stepsFile, data, ArtifactManifest.read(runDir.resolve("artifacts")), cfg.loop().seed(),
+                cfg.loop().batchSize(), STEPS);
         Path configFile = tmp.resolve("config.json");
-        Json.writeAtomically(configFile, cfg);
+        Json.writeAtomically(configFile, ReferenceBatches.stepSettings(cfg));
         Path out = tmp.resolve("torch.safetensors");
         PyTorchReference.run(PyTorchReference.script("cggm_reference_steps.py"), configFile.toString(),
                 runDir.resolve("artifacts").toString(), stepsFile.toString(), out.toString());
@@ -70,7 +71,9 @@ class ReferenceStepParityTest {
                 // relative: the reference's formula divides by S = Σd + 1e-8, which is 1e-8 whenever the
                 // accuracy changes cancel (it happens here), giving coefficients of order 1e7 in both
                 double want = torch.get("step" + s + "/coeff/" + m).data()[0];
-                assertEquals(want, (double) steps.get(s).get("coeff/" + m), 1e-5 * Math.max(1, Math.abs(want)),
+                @SuppressWarnings("unchecked")
+                Map<String, Object> method = (Map<String, Object>) steps.get(s).get("method");
+                assertEquals(want, (double) method.get("coeff/" + m), 1e-5 * Math.max(1, Math.abs(want)),
                         "coefficient of " + m + " at step " + s);
             }
         }

@@ -1,6 +1,7 @@
 package dev.cggm.train;
 
-import dev.cggm.onnx.models.Task;
+import dev.cggm.onnx.tasks.Targets;
+import dev.cggm.onnx.tasks.Tasks;
 import dev.cggm.train.data.InMemoryFeatureData;
 import dev.cggm.train.data.ModalityShape;
 import org.junit.jupiter.api.Test;
@@ -33,7 +34,7 @@ class RegressionTrainingTest {
                 directions[m][d] = (float) rng.nextGaussian();
             }
         }
-        return new InMemoryFeatureData(Task.REGRESSION, 1, List.of(), SHAPES, split("train", 192, rng, directions),
+        return new InMemoryFeatureData(Tasks.REGRESSION, 1, List.of(), SHAPES, split("train", 192, rng, directions),
                 split("validation", 48, rng, directions), split("test", 48, rng, directions));
     }
 
@@ -60,13 +61,13 @@ class RegressionTrainingTest {
             targets[i] = (float) Math.max(-3, Math.min(3, y));
         }
         return new InMemoryFeatureData.Split(name, SHAPES, Map.of("text", features[0], "audio", features[1],
-                "vision", features[2]), null, targets, InMemoryFeatureData.ids(name, n));
+                "vision", features[2]), Targets.values(targets), InMemoryFeatureData.ids(name, n));
     }
 
     @Test
     void trainsTheMosiPresetWithCggmAndReportsMosiMetrics(@TempDir Path tmp) throws Exception {
-        TrainConfig cfg = Recipes.defaults("mosi", "in-memory", "cggm").with(Map.of(
-                "epochs", 3, "batch_size", 16, "device", "cpu", "threads", 2, "lr", 3e-3));
+        TrainConfig cfg = TrainConfigs.resolve("mosi", "in-memory", "cggm", Map.of(
+                "loop.epochs", 3, "loop.batch_size", 16, "runtime.device", "cpu", "runtime.threads", 2, "optimizer.lr", 3e-3));
         TrainResult r;
         try (Trainer t = Trainer.start(cfg, tmp.resolve("run"), data(4), TrainerSmokeTest.cpu(), TrainListener.NONE,
                 new TrainControl())) {

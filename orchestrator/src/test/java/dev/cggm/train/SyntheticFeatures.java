@@ -1,6 +1,7 @@
 package dev.cggm.train;
 
-import dev.cggm.onnx.models.Task;
+import dev.cggm.onnx.tasks.Targets;
+import dev.cggm.onnx.tasks.Tasks;
 import dev.cggm.train.data.InMemoryFeatureData;
 import dev.cggm.train.data.ModalityShape;
 
@@ -24,7 +25,7 @@ final class SyntheticFeatures {
         Random rng = new Random(seed);
         float[][] imageProto = prototypes(rng, classes, IMAGE.dim());
         float[][] textProto = prototypes(rng, classes, TEXT.dim());
-        return new InMemoryFeatureData(Task.CLASSIFICATION, classes, names(classes), List.of(IMAGE, TEXT),
+        return new InMemoryFeatureData(Tasks.CLASSIFICATION, classes, names(classes), List.of(IMAGE, TEXT),
                 split("train", train, rng, imageProto, textProto, classes),
                 split("validation", val, rng, imageProto, textProto, classes),
                 split("test", test, rng, imageProto, textProto, classes));
@@ -51,8 +52,8 @@ final class SyntheticFeatures {
             fill(image, i, IMAGE, imageProto[y], 0.35, rng);
             fill(text, i, TEXT, textProto[y], 1.5, rng);
         }
-        return new InMemoryFeatureData.Split(name, List.of(IMAGE, TEXT), Map.of("image", image, "text", text), labels,
-                null, InMemoryFeatureData.ids(name + "-", n));
+        return new InMemoryFeatureData.Split(name, List.of(IMAGE, TEXT), Map.of("image", image, "text", text),
+                Targets.classes(labels), InMemoryFeatureData.ids(name + "-", n));
     }
 
     private static void fill(float[] dst, int row, ModalityShape m, float[] proto, double signal, Random rng) {

@@ -7,6 +7,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -20,11 +21,9 @@ class TrainerSmokeTest {
     @Test
     void trainsTheTinyModelWithCggm(@TempDir Path tmp) throws Exception {
         var data = SyntheticFeatures.classification(3, 240, 60, 60, 1);
-        TrainConfig cfg = Recipes.defaults("tiny", "in-memory", "cggm");
-        cfg = new TrainConfig(cfg.features(), cfg.preset(), cfg.modulation(), cfg.rho(), cfg.lambda(), cfg.direction(),
-                cfg.coefficients(), 4, 32, 5, cfg.optimizer(), 3e-3, cfg.weightDecay(), cfg.momentum(), 3e-3,
-                cfg.classifierWeightDecay(), cfg.clip(), cfg.scheduler(), cfg.patience(), cfg.factor(), cfg.warmupEpochs(),
-                cfg.minLr(), cfg.stepSize(), cfg.gamma(), true, "cpu", 1, 3, "metric");
+        TrainConfig cfg = TrainConfigs.resolve("tiny", "in-memory", "cggm", Map.of("loop.epochs", 4, "loop.batch_size", 32,
+                "loop.seed", 5, "optimizer.lr", 3e-3, "auxiliary.lr", 3e-3, "runtime.device", "cpu", "runtime.threads", 1,
+                "loop.checkpoint_every", 3));
         Path runDir = tmp.resolve("run");
         TrainResult r;
         try (Trainer t = Trainer.start(cfg, runDir, data, TrainerSmokeTest.cpu(), TrainListener.NONE, new TrainControl())) {

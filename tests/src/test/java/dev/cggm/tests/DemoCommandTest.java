@@ -39,6 +39,6 @@ class DemoCommandTest {
         }
         var bad = TrainEndToEndTest.capture(() -> Main.run("demo", "--out", out.toString(), "--variants", "magic"));
         assertEquals(1, bad.code());
-        assertTrue(bad.err().contains("unknown demo variant 'magic'"), bad.err());
+        assertTrue(bad.err().contains("--variants: unknown method 'magic'"), bad.err());
     }
 }

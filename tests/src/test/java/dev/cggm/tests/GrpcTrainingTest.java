@@ -1,5 +1,13 @@
 package dev.cggm.tests;
 
+import dev.cggm.api.v1.StepMetrics;
+import dev.cggm.api.v1.CggmCoefficients;
+import dev.cggm.api.v1.MethodOption;
+import dev.cggm.api.v1.MethodInfo;
+import dev.cggm.api.v1.ListMethodsResponse;
+import dev.cggm.api.v1.ListMethodsRequest;
+import com.google.protobuf.Value;
+import com.google.protobuf.Struct;
 import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtSession;
@@ -333,6 +341,17 @@ class GrpcTrainingTest {
         bad.put("options.momentum", tiny(1).setMomentum(1.5));
         bad.put("options.device", tiny(1).setDevice("tpu"));
         bad.put("options.threads", tiny(1).setThreads(-2));
+        bad.put("options.weight_decay", tiny(1).setWeightDecay(-1));
+        bad.put("options.clip", tiny(1).setClip(Double.NaN));
+        bad.put("options.method", tiny(1).setMethod("magic"));
+        bad.put("options.method_options.rho", tiny(1).setMethod("cggm").setMethodOptions(Struct.newBuilder()
+                .putFields("rho", Value.newBuilder().setNumberValue(-2).build())));
+        bad.put("options.method_options.rho ", tiny(1).setMethod("joint").setMethodOptions(Struct.newBuilder()
+                .putFields("rho", Value.newBuilder().setNumberValue(1.5).build())));
+        bad.put("options.method_options.coefficients", tiny(1).setMethodOptions(Struct.newBuilder()
+                .putFields("coefficients", Value.newBuilder().setStringValue("wild").build())));
+        bad.put("options.modulation", tiny(1).setMethod("cggm").setModulation(Modulation.MODULATION_NONE));
+        bad.put("options.architecture", tiny(1).setMethod("cggm").setArchitecture("late-fusion"));
         for (var e : bad.entrySet()) {
             String field = e.getKey().strip();
             assertStatus(Status.Code.INVALID_ARGUMENT, field + ":", () -> create(stub, e.getValue()));
@@ -359,6 +378,33 @@ class GrpcTrainingTest {
         Path manifest = partial.resolve("manifest.json");
         Files.writeString(manifest, Files.readString(manifest).replace("\"complete\"", "\"in_progress\""));
         assertStatus(Status.Code.FAILED_PRECONDITION, "incomplete", () -> create(stub, tiny(1).setFeatures("features/partial")));
+    }
+
+    @Test
+    void methodsAreListedWithTheirOptionsAndARunCarriesItsResolvedMethodOptions() throws Exception {
+        ListMethodsResponse methods = stub.listMethods(ListMethodsRequest.newBuilder().setPreset("food101").build());
+        MethodInfo cggm = methods.getMethodsList().stream().filter(m -> m.getId().equals("cggm")).findFirst().orElseThrow();
+        MethodOption lambda = cggm.getOptionsList().stream().filter(o -> o.getName().equals("lambda")).findFirst().orElseThrow();
+        assertEquals(0.05, lambda.getDefaultValue().getNumberValue(), 1e-12);
+        assertEquals("number", lambda.getType());
+        assertTrue(methods.getVariantsList().stream().anyMatch(v -> v.getName().equals("cggm-guarded")));
+        assertStatus(Status.Code.INVALID_ARGUMENT, "preset", () -> stub.listMethods(ListMethodsRequest.newBuilder()
+                .setPreset("huge").build()));
+
+        Run run = create(stub, tiny(1).setMethod("cggm-guarded").setMethodOptions(Struct.newBuilder()
+                .putFields("rho", Value.newBuilder().setNumberValue(1.1).build())));
+        TrainOptions o = run.getOptions();
+        assertEquals("cggm", o.getMethod());
+        assertEquals("guarded", o.getMethodOptions().getFieldsOrThrow("coefficients").getStringValue());
+        assertEquals(1.1, o.getMethodOptions().getFieldsOrThrow("rho").getNumberValue(), 1e-12);
+        assertEquals("cggm-reference", o.getArchitecture());
+        assertEquals(Modulation.MODULATION_CGGM, o.getModulation(), "the deprecated fields are still filled");
+        assertEquals(CggmCoefficients.CGGM_COEFFICIENTS_GUARDED, o.getCoefficients());
+        List<RunEvent> events = watch(stub, run.getRunId(), 0);
+        StepMetrics step = events.stream().filter(RunEvent::hasStep).findFirst().orElseThrow().getStep();
+        assertTrue(step.getMethodMetricsMap().containsKey("coeff/text") && step.getMethodMetricsMap().containsKey("l_gm"),
+                step.toString());
+        assertEquals(step.getMethodMetricsMap().get("coeff/text"), step.getModalitiesOrThrow("text").getCoefficient(), 0.0);
     }
 
     @Test

@@ -1,6 +1,7 @@
 package dev.cggm.onnx.artifacts;
 
 import ai.onnxruntime.OrtException;
+import dev.cggm.onnx.models.LossTerm;
 import dev.cggm.onnx.models.ModelIO;
 import dev.cggm.onnx.runtime.HostTensor;
 import dev.cggm.onnx.runtime.MaskSampler;
@@ -114,8 +115,8 @@ public final class ArtifactCheck {
     }
 
     /**
-     * Random modality features, labels and dropout masks shaped as the manifest says (symbolic
-     * lengths become 6).
+     * Random modality features, labels, method inputs and dropout masks shaped as the manifest
+     * says (symbolic lengths become 6), and the default loss weights.
      */
     public static Map<String, HostTensor> randomInputs(ArtifactManifest manifest, int batch, long seed) {
         Random rng = new Random(seed);
@@ -129,8 +130,12 @@ public final class ArtifactCheck {
             }
             long[] shape = dims.stream().mapToLong(Long::longValue).toArray();
             int n = (int) HostTensor.count(shape);
-            if ("dropout_mask".equals(spec.role())) {
+            if (ArtifactManifest.ROLE_DROPOUT_MASK.equals(spec.role())) {
                 data.put(spec.name(), masks.sample(shape, spec.rate(), 0, site++));
+            } else if (ArtifactManifest.ROLE_LOSS_WEIGHT.equals(spec.role())) {
+                double w = manifest.lossTerms().stream().filter(t -> ModelIO.lossWeight(t.name()).equals(spec.name()))
+                        .mapToDouble(LossTerm::defaultWeight).findFirst().orElse(1.0);
+                data.put(spec.name(), HostTensor.of(new float[] {(float) w}));
             } else if (spec.dtype().equals("int64")) {
                 long[] labels = new long[n];
                 for (int i = 0; i < n; i++) {

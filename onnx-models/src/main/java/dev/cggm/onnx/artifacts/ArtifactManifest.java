@@ -5,10 +5,11 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.SerializationFeature;
-import dev.cggm.onnx.models.CggmModelConfig;
-import dev.cggm.onnx.models.Dropouts;
-import dev.cggm.onnx.models.Modality;
-import dev.cggm.onnx.models.Task;
+import dev.cggm.onnx.models.ArchitectureConfig;
+import dev.cggm.onnx.models.Architectures;
+import dev.cggm.onnx.models.LayerSpec;
+import dev.cggm.onnx.models.LossTerm;
+import dev.cggm.onnx.models.ModelGraph;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -18,9 +19,11 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * {@code artifacts.json}: what a training-artifact directory holds — the model configuration,
- * data inputs (with symbolic dims as strings), parameters with their groups, output names and
- * files. Written and read with Jackson (snake_case keys).
+ * {@code artifacts.json}: what a training-artifact directory holds — the architecture and its
+ * configuration, data inputs (with symbolic dims as strings), parameters with their groups, the
+ * roles of the linear layers, the loss terms and their weight inputs, output names and files.
+ * Written and read with Jackson (snake_case keys); version 1 files (before architectures had
+ * ids and roles) still read.
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record ArtifactManifest(
@@ -30,19 +33,37 @@ public record ArtifactManifest(
         String preset,
         long seed,
         boolean dropout,
-        ModelSection model,
+        ArchitectureConfig model,
         List<TensorSpec> inputs,
         List<ParameterEntry> parameters,
+        List<LayerSpec> layers,
+        List<LossTerm> lossTerms,
         OutputSection outputs,
         Map<String, String> files) {
 
     public static final String FORMAT = "cggm-training-artifacts";
-    public static final int VERSION = 1;
+    /** 2: any architecture (its id in {@code model.architecture}), layer roles, weighted loss terms. */
+    public static final int VERSION = 2;
     public static final String FILE = "artifacts.json";
+
+    /** Input roles. */
+    public static final String ROLE_MODALITY = "modality";
+    public static final String ROLE_LABEL = "label";
+    public static final String ROLE_DROPOUT_MASK = "dropout_mask";
+    public static final String ROLE_LOSS_WEIGHT = "loss_weight";
+    public static final String ROLE_METHOD = "method";
+
+    public ArtifactManifest {
+        inputs = List.copyOf(inputs);
+        parameters = List.copyOf(parameters);
+        layers = layers == null ? List.of() : List.copyOf(layers);
+        lossTerms = lossTerms == null ? List.of() : List.copyOf(lossTerms);
+    }
 
     /**
      * A graph input: name, element type, shape (ints, or strings for symbolic dims), role
-     * ({@code modality}, {@code label} or {@code dropout_mask}) and, for dropout masks, the rate.
+     * ({@code modality}, {@code label}, {@code dropout_mask}, {@code loss_weight} or
+     * {@code method}: an input a balancing method feeds) and, for dropout masks, the rate.
      */
     public record TensorSpec(String name, String dtype, List<Object> shape, String role, Double rate) {
         public TensorSpec(String name, String dtype, List<Object> shape, String role) {
@@ -53,49 +74,36 @@ public record ArtifactManifest(
     public record ParameterEntry(String name, List<Long> shape, String group) {
     }
 
-    public record ModalityEntry(String name, int inputDim, int seqLen) {
-    }
-
-    public record ModelSection(
-            String architecture,
-            String task,
-            int outputDim,
-            int projDim,
-            int heads,
-            int layers,
-            int fusionLayers,
-            int classifierLayers,
-            Map<String, Double> dropouts,
-            List<ModalityEntry> modalities) {
-
-        public static ModelSection of(CggmModelConfig c) {
-            Dropouts d = c.dropouts();
-            return new ModelSection("cggm-reference", c.task().id(), c.outputDim(), c.projDim(), c.heads(), c.layers(),
-                    c.fusionLayers(), c.classifierLayers(),
-                    Map.of("embed", d.embed(), "attn", d.attn(), "relu", d.relu(), "res", d.res(), "out", d.out()),
-                    c.modalities().stream().map(m -> new ModalityEntry(m.name(), m.inputDim(), m.seqLen())).toList());
-        }
-
-        public CggmModelConfig toConfig() {
-            return new CggmModelConfig(
-                    modalities.stream().map(m -> new Modality(m.name(), m.inputDim(), m.seqLen())).toList(),
-                    Task.valueOf(task.toUpperCase()), outputDim, projDim, heads, layers, fusionLayers, classifierLayers,
-                    new Dropouts(dropouts.get("embed"), dropouts.get("attn"), dropouts.get("relu"), dropouts.get("res"),
-                            dropouts.get("out")));
-        }
-    }
-
-    /** Output names: task loss, model output, per-modality classifier outputs and losses, gradient prefix. */
+    /**
+     * Output names: the task loss, the model output (the prediction in eval and inference
+     * models), each modality's auxiliary classifier output and loss (when the architecture has
+     * them), each modality's own output and loss (its unimodal output, or else its auxiliary
+     * classifier's), and the prefix of gradient outputs.
+     */
     public record OutputSection(
             String loss,
             String output,
             Map<String, String> classifierOutputs,
             Map<String, String> classifierLosses,
+            Map<String, String> modalityOutputs,
+            Map<String, String> modalityLosses,
             String gradientPrefix) {
+        public OutputSection {
+            classifierOutputs = classifierOutputs == null ? Map.of() : classifierOutputs;
+            classifierLosses = classifierLosses == null ? Map.of() : classifierLosses;
+            // version 1 manifests: the classifiers were each modality's own outputs
+            modalityOutputs = modalityOutputs == null ? classifierOutputs : modalityOutputs;
+            modalityLosses = modalityLosses == null ? classifierLosses : modalityLosses;
+        }
+    }
+
+    /** The inputs of one role, in order. */
+    public List<TensorSpec> inputs(String role) {
+        return inputs.stream().filter(i -> role.equals(i.role())).toList();
     }
 
     public static ObjectMapper mapper() {
-        return new ObjectMapper()
+        return Architectures.registerConfigTypes(new ObjectMapper())
                 .setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
                 .setSerializationInclusion(JsonInclude.Include.NON_NULL)
                 .enable(SerializationFeature.INDENT_OUTPUT)
@@ -117,14 +125,22 @@ public record ArtifactManifest(
                     "not a training-artifact directory (no " + FILE + "); create one with ./cggm artifacts");
         }
         ArtifactManifest m = mapper().readValue(file.toFile(), ArtifactManifest.class);
-        if (!FORMAT.equals(m.format()) || m.version() != VERSION) {
+        if (!FORMAT.equals(m.format()) || m.version() < 1 || m.version() > VERSION) {
             throw new IOException(file + " has format '" + m.format() + "' version " + m.version()
-                    + "; this build reads '" + FORMAT + "' version " + VERSION);
+                    + "; this build reads '" + FORMAT + "' versions 1 to " + VERSION);
+        }
+        if (m.version() == 1) {
+            // version 1 predates layer roles: the architecture (always cggm-reference then) lists them
+            var layers = Architectures.of(m.model()).build(m.model(), ModelGraph.Variant.EVAL,
+                    dev.cggm.onnx.graph.DType.FLOAT, false, 0).layers();
+            m = new ArtifactManifest(m.format(), m.version(), m.producer(), m.preset(), m.seed(), m.dropout(), m.model(),
+                    m.inputs(), m.parameters(), layers, m.lossTerms(), m.outputs(), m.files());
         }
         return m;
     }
 
-    public CggmModelConfig config() {
-        return model.toConfig();
+    /** The architecture configuration ({@code model} section). */
+    public ArchitectureConfig config() {
+        return model;
     }
 }

@@ -43,21 +43,36 @@ public final class Autodiff {
      * @return a new graph with the forward outputs followed by {@code grad/<w>} for each {@code w}
      */
     public static Graph differentiate(Graph forward, List<String> seeds, List<String> wrt) {
-        return new Run(forward, seeds, wrt).execute();
+        Map<String, String> unweighted = new LinkedHashMap<>();
+        seeds.forEach(s -> unweighted.put(s, null));
+        return new Run(forward, unweighted, wrt).execute();
+    }
+
+    /**
+     * Differentiates a weighted sum of seeds, Σ w_s·s, where each weight is a scalar graph input
+     * fed at run time (so one training graph serves any mix of its loss terms: a stage that
+     * trains one modality sets the others' weights to 0). A null weight means 1.
+     *
+     * @param weightedSeeds seed value → name of the scalar float input holding its weight (or null)
+     */
+    public static Graph differentiate(Graph forward, Map<String, String> weightedSeeds, List<String> wrt) {
+        return new Run(forward, weightedSeeds, wrt).execute();
     }
 
     private static final class Run {
         private final Graph g;
         private final GraphBuilder b;
         private final List<String> seeds;
+        private final Map<String, String> seedWeights;
         private final List<String> wrt;
         private final Set<String> active = new HashSet<>();
         private final Map<String, List<Value>> grads = new LinkedHashMap<>();
 
-        Run(Graph forward, List<String> seeds, List<String> wrt) {
+        Run(Graph forward, Map<String, String> seedWeights, List<String> wrt) {
             this.g = forward.copy();
             this.b = new GraphBuilder(g);
-            this.seeds = seeds;
+            this.seeds = List.copyOf(seedWeights.keySet());
+            this.seedWeights = seedWeights;
             this.wrt = wrt;
         }
 
@@ -67,7 +82,9 @@ public final class Autodiff {
             markActive(forwardNodes);
             for (String s : seeds) {
                 if (active.contains(s)) {
-                    grads.computeIfAbsent(s, k -> new ArrayList<>()).add(b.scalar(1.0, g.type(s).dtype()));
+                    String w = seedWeights.get(s);
+                    grads.computeIfAbsent(s, k -> new ArrayList<>())
+                            .add(w == null ? b.scalar(1.0, g.type(s).dtype()) : g.value(w));
                 }
             }
             try (var scope = b.scope("grad")) {
@@ -91,6 +108,11 @@ public final class Autodiff {
                 }
                 if (g.type(s).rank() != 0 || !g.type(s).dtype().isFloating()) {
                     throw new GraphException("autodiff: seed '" + s + "' must be a floating scalar, is " + g.type(s));
+                }
+                String w = seedWeights.get(s);
+                if (w != null && (!g.inputs().contains(w) || !g.type(w).equals(g.type(s)))) {
+                    throw new GraphException("autodiff: the weight of seed '" + s + "' must be a graph input of type "
+                            + g.type(s) + ", got '" + w + "'" + (g.hasValue(w) ? " of type " + g.type(w) : ""));
                 }
             }
             for (String w : wrt) {
@@ -271,6 +293,12 @@ public final class Autodiff {
                     return known.stream().mapToLong(Dim::size).toArray();
                 }
                 return null;
+            }
+
+            @Override
+            public double[] constantValues(int i) {
+                var c = node.hasInput(i) ? g.constant(node.input(i)) : null;
+                return c == null ? null : dev.cggm.onnx.graph.Tensors.toDoubles(c);
             }
 
             @Override

@@ -237,6 +237,24 @@ public final class Graph {
         outputs.clear();
     }
 
+    /**
+     * Cuts the graph at a value: the node producing it is removed and the value becomes a graph
+     * input of the same type (e.g. to hold a detached value constant in a finite-difference check).
+     */
+    public void promoteToInput(String valueName) {
+        requireValue(valueName);
+        Node producer = producers.get(valueName);
+        if (producer == null) {
+            throw new GraphException("'" + valueName + "' is not produced by a node of graph '" + name + "'");
+        }
+        if (producer.outputs().stream().filter(o -> !o.isEmpty()).count() != 1) {
+            throw new GraphException("cannot cut at '" + valueName + "': its node has several outputs");
+        }
+        nodes.remove(producer);
+        producers.remove(valueName);
+        inputs.add(valueName);
+    }
+
     /** Replaces the node list (transforms that drop nodes); producers are rebuilt. */
     public void setNodes(List<Node> newNodes) {
         nodes.clear();

@@ -362,6 +362,53 @@ public final class GraphBuilder {
         return op1("Conv", ins, spec.attributes());
     }
 
+    /**
+     * 2-D transposed convolution (ONNX ConvTranspose) of {@code x} [N, C, H, W] with {@code weight}
+     * [C, M/groups, kh, kw] as PyTorch's {@code nn.ConvTranspose2d} stores it; {@code bias} [M] may
+     * be null. Output extent (H−1)·stride − pads + (kh−1)·dilation + 1 + outputPadding, so
+     * {@code ConvSpec.defaults().stride(2)} with a 2×2 kernel doubles each side. {@code outputPadding}
+     * (none, or one per spatial axis) must be smaller than the stride.
+     */
+    public Value convTranspose2d(Value x, Value weight, Value bias, ConvSpec spec, long... outputPadding) {
+        List<Value> ins = new ArrayList<>(Arrays.asList(x, weight));
+        if (bias != null) {
+            ins.add(bias);
+        }
+        List<AttributeProto> attrs = new ArrayList<>(Arrays.asList(spec.attributes()));
+        if (outputPadding.length > 0) {
+            attrs.add(Attr.ints("output_padding", outputPadding));
+        }
+        return op1("ConvTranspose", ins, attrs.toArray(AttributeProto[]::new));
+    }
+
+    /** 2-D max pooling (ONNX MaxPool); gradients go to each window's first maximum, as PyTorch's. */
+    public Value maxPool2d(Value x, PoolSpec spec) {
+        return op1("MaxPool", List.of(x), spec.maxPoolAttributes());
+    }
+
+    /** 2-D average pooling (ONNX AveragePool; see {@link PoolSpec#countIncludePad}). Float only on ONNX Runtime. */
+    public Value avgPool2d(Value x, PoolSpec spec) {
+        return op1("AveragePool", List.of(x), spec.averagePoolAttributes());
+    }
+
+    /**
+     * Resizes the spatial axes of {@code x} [N, C, H, W] by {@code scale} (ONNX Resize, output
+     * extent ⌊H·scale⌋). {@code mode} "linear" or "nearest"; {@code coordinateTransformationMode}
+     * as ONNX — PyTorch's {@code interpolate(scale_factor=s, mode='bilinear', align_corners=False)}
+     * is linear with "pytorch_half_pixel" (with True: "align_corners"), its default nearest mode is
+     * nearest with "asymmetric" and nearest_mode "floor" (set here for nearest). Float only on
+     * ONNX Runtime.
+     */
+    public Value resize2d(Value x, double scale, String mode, String coordinateTransformationMode) {
+        Value scales = constant(Tensors.floats("", new long[] {4}, new float[] {1, 1, (float) scale, (float) scale}));
+        List<AttributeProto> attrs = new ArrayList<>(List.of(Attr.s("mode", mode),
+                Attr.s("coordinate_transformation_mode", coordinateTransformationMode)));
+        if (mode.equals("nearest")) {
+            attrs.add(Attr.s("nearest_mode", "floor"));
+        }
+        return op1("Resize", Arrays.asList(x, null, scales), attrs.toArray(AttributeProto[]::new));
+    }
+
     /** The mean over the spatial axes, keeping them as size 1: [N, C, H, W] → [N, C, 1, 1]. */
     public Value globalAveragePool(Value x) {
         return op1("GlobalAveragePool", List.of(x));
@@ -393,6 +440,42 @@ public final class GraphBuilder {
      */
     public Value batchNormInference(Value x, Value scale, Value bias, Value mean, Value variance, double epsilon) {
         return op1("BatchNormalization", List.of(x, scale, bias, mean, variance), Attr.f("epsilon", epsilon));
+    }
+
+    /**
+     * InstanceNormalization of {@code x} [N, C, spatial...]: each sample's channel standardised over
+     * its spatial positions (biased variance), then scale[c]·x̂ + bias[c] ({@code scale}, {@code bias}
+     * [C]; PyTorch's {@code InstanceNorm2d(affine=True)}). One ONNX op; float only on ONNX Runtime.
+     */
+    public Value instanceNorm(Value x, Value scale, Value bias, double epsilon) {
+        return op1("InstanceNormalization", List.of(x, scale, bias), Attr.f("epsilon", epsilon));
+    }
+
+    /**
+     * Group normalisation (PyTorch's {@code nn.GroupNorm}) of {@code x} [N, C, spatial...] with C
+     * static: the channels are split into {@code groups} consecutive groups, each sample's group is
+     * standardised over its channels and positions (biased variance, ε inside the square root),
+     * then scale[c]·x̂ + bias[c] ({@code scale}, {@code bias} [C]). Independent of the batch size,
+     * hence robust at small batches; groups = C is instance norm, groups = 1 layer norm over
+     * (C, spatial). Composed of elementary ops, so it runs in float and double and is
+     * differentiated through their rules.
+     */
+    public Value groupNorm(Value x, long groups, Value scale, Value bias, double epsilon) {
+        if (x.rank() < 3 || !x.dim(1).isKnown() || groups <= 0 || x.dim(1).size() % groups != 0) {
+            throw new GraphException("groupNorm needs x [N, C, spatial...] with a static C divisible by " + groups
+                    + " groups, got " + x.shape());
+        }
+        Value grouped = reshape(x, 0, groups, -1);
+        Value mean = reduceMean(grouped, true, 2);
+        Value centered = sub(grouped, mean);
+        Value variance = reduceMean(mul(centered, centered), true, 2);
+        Value normalized = div(centered, sqrt(add(variance, scalarLike(epsilon, x))));
+        Value restored = x.shape().isStatic() ? reshape(normalized, x.shape().sizes()) : reshape(normalized, shape(x));
+        long[] trailing = new long[x.rank() - 2];
+        for (int i = 0; i < trailing.length; i++) {
+            trailing[i] = 1 + i;
+        }
+        return add(mul(restored, unsqueeze(scale, trailing)), unsqueeze(bias, trailing));
     }
 
     /** LayerNormalization over the axes from {@code axis} to the end. */
@@ -522,7 +605,9 @@ public final class GraphBuilder {
 
     /**
      * Mean softmax cross-entropy (ONNX SoftmaxCrossEntropyLoss) of scores [N, C] against int64
-     * labels [N]; {@code classWeights} [C] may be null. Returns the scalar loss.
+     * labels [N], or of scores [N, C, d1, …] against labels [N, d1, …] (per-pixel classes);
+     * {@code classWeights} [C] may be null. With weights the mean is Σ w_y·l / Σ w_y over all
+     * positions (PyTorch's {@code cross_entropy(weight=…)}). Returns the scalar loss.
      */
     public Value softmaxCrossEntropy(Value scores, Value labels, Value classWeights) {
         List<Value> ins = new ArrayList<>(Arrays.asList(scores, labels));
@@ -530,6 +615,78 @@ public final class GraphBuilder {
             ins.add(classWeights);
         }
         return op1("SoftmaxCrossEntropyLoss", ins, Attr.s("reduction", "mean"));
+    }
+
+    /**
+     * The one-hot indicator of int64 {@code labels} [N, d1, …] along axis 1 of {@code scores}
+     * [N, C, d1, …]: 1 where the label is the class, else 0, typed like the scores. Built from
+     * Equal against 0..C−1 (ONNX Runtime's OneHot has no double kernel); labels outside 0..C−1
+     * give all-zero rows.
+     */
+    public Value classIndicator(Value labels, Value scores) {
+        Value classes;
+        if (scores.dim(1).isKnown()) {
+            long[] ids = new long[(int) scores.dim(1).size()];
+            for (int c = 0; c < ids.length; c++) {
+                ids[c] = c;
+            }
+            classes = ints(ids);
+        } else {
+            Value depth = squeeze(gather(shape(scores), ints(1), 0), 0);
+            classes = range(intScalar(0), depth, intScalar(1));
+        }
+        if (scores.rank() > 2) {
+            long[] trailing = new long[scores.rank() - 2];
+            for (int i = 0; i < trailing.length; i++) {
+                trailing[i] = 1 + i;
+            }
+            classes = unsqueeze(classes, trailing);
+        }
+        Value ids = labels.dtype() == DType.INT64 ? labels : cast(labels, DType.INT64);
+        return cast(equal(unsqueeze(ids, 1), classes), scores.dtype());
+    }
+
+    /**
+     * Soft Dice loss 1 − D of class probabilities p = softmax(logits) over axis 1 of logits
+     * [N, C, spatial…] against int64 labels [N, spatial…], with t the one-hot labels and K the
+     * classes counted ({@link SoftDice#includeBackground}: 0..C−1, else 1..C−1); sums run over
+     * the batch and all positions:
+     * <ul>
+     * <li>pooled ({@code perClass} false, the official CGGM segmentation loss):
+     *     D = (2·Σ_{c∈K} Σ p_c·t_c + s_num) / (Σ_{c∈K} Σ p_c + Σ_{c∈K} Σ t_c + s_den);</li>
+     * <li>per class: D = mean_{c∈K} (2·Σ p_c·t_c + s_num) / (Σ p_c + Σ t_c + s_den).</li>
+     * </ul>
+     * Composed of differentiable ops (Softmax, Mul, ReduceSum, Div, …).
+     */
+    public Value softDiceLoss(Value logits, Value labels, SoftDice spec) {
+        if (logits.rank() < 3 || !logits.dim(1).isKnown() || logits.dim(1).size() < 2) {
+            throw new GraphException("softDiceLoss needs logits [N, C, spatial...] with a static C >= 2, got " + logits.shape());
+        }
+        long classes = logits.dim(1).size();
+        Value p = softmax(logits, 1);
+        Value t = classIndicator(labels, logits);
+        if (!spec.includeBackground()) {
+            p = slice(p, new long[] {1}, new long[] {classes}, new long[] {1});
+            t = slice(t, new long[] {1}, new long[] {classes}, new long[] {1});
+        }
+        long[] sumAxes = new long[logits.rank() - 1];
+        for (int i = 0, a = 0; a < logits.rank(); a++) {
+            if (a != 1) {
+                sumAxes[i++] = a;
+            }
+        }
+        Value inter;
+        Value denominator;
+        if (spec.perClass()) {
+            inter = reduceSum(mul(p, t), false, sumAxes);
+            denominator = add(reduceSum(p, false, sumAxes), reduceSum(t, false, sumAxes));
+        } else {
+            inter = reduceSum(mul(p, t), false);
+            denominator = add(reduceSum(p, false), reduceSum(t, false));
+        }
+        Value dice = div(add(scale(inter, 2), scalarLike(spec.smoothNumerator(), p)),
+                add(denominator, scalarLike(spec.smoothDenominator(), p)));
+        return sub(scalarLike(1, p), spec.perClass() ? meanAll(dice) : dice);
     }
 
     /** Mean absolute error (PyTorch's {@code L1Loss}). */

@@ -2,7 +2,6 @@ package dev.cggm.onnx.models;
 
 import dev.cggm.onnx.graph.DType;
 import dev.cggm.onnx.graph.Dim;
-import dev.cggm.onnx.graph.Graph;
 import dev.cggm.onnx.graph.GraphBuilder;
 import dev.cggm.onnx.graph.TensorType;
 import dev.cggm.onnx.graph.Value;
@@ -10,44 +9,73 @@ import dev.cggm.onnx.models.layers.Linear;
 import dev.cggm.onnx.models.layers.TransformerEncoder;
 
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.List;
+import java.util.Set;
 
 /**
- * Writes the reference CGGM model as a forward graph. Parameters are graph inputs named as the
- * reference's PyTorch state dicts ({@code MSAModel} for the fused model — {@code proj.<i>},
- * {@code encoders.<i>}, {@code fusion}, {@code proj1}, {@code proj2}, {@code out_layer} — and
- * {@code ClassifierGuided} for the classifiers, whose attribute the reference spells
- * {@code classifers.<i>}), so weights load into the reference unchanged. Modality {@code i} is
- * the i-th of the config.
+ * The reference CGGM model ({@code cggm-reference}) as a forward graph. Parameters are graph
+ * inputs named as the reference's PyTorch state dicts ({@code MSAModel} for the fused model —
+ * {@code proj.<i>}, {@code encoders.<i>}, {@code fusion}, {@code proj1}, {@code proj2},
+ * {@code out_layer} — and {@code ClassifierGuided} for the classifiers, whose attribute the
+ * reference spells {@code classifers.<i>}), so weights load into the reference unchanged.
+ * Modality {@code i} is the i-th of the config; the head reads position 0 of the fused
+ * sequence, i.e. the first position of the first modality.
  *
  * <p>The classifiers read {@linkplain GraphBuilder#detach detached} encoder outputs, so in one
  * differentiated graph the classifier losses reach only classifier parameters and the task loss
- * only the fused model's.
+ * only the fused model's. They are each modality's own output here (per-modality accuracy).
  */
-public final class CggmModel {
-    /** Which graph to write. */
-    public enum Variant {
-        /** Data + labels + parameters in; task loss, output, classifier losses and outputs out. */
-        TRAINING,
-        /** Inference-only: data in, output out; no labels, loss or classifiers. */
-        INFERENCE
+public final class CggmModel implements Architecture {
+    public static final String ID = "cggm-reference";
+
+    @Override
+    public String id() {
+        return ID;
     }
 
-    /** A written graph, the parameters it declares (in declaration order) and its dropout masks. */
-    public record Built(Graph graph, List<ParameterSpec> parameters, List<DropoutMask> dropoutMasks,
-                        CggmModelConfig config) {
+    @Override
+    public String summary() {
+        return "the reference CGGM transformer (MulT-style encoders, fusion encoder, residual head, "
+                + "one auxiliary classifier per modality)";
     }
 
-    private CggmModel() {
+    @Override
+    public Set<ModelFeature> features() {
+        return EnumSet.of(ModelFeature.FUSED_OUTPUT, ModelFeature.AUXILIARY_CLASSIFIERS, ModelFeature.EMBEDDINGS);
     }
 
-    /**
-     * @param dropout apply dropout, with masks as graph inputs (training graphs); off for evaluation and inference
-     * @param seed    seeds parameter initialisation
-     */
-    public static Built build(CggmModelConfig cfg, Variant variant, DType dtype, boolean dropout, long seed) {
-        GraphBuilder b = new GraphBuilder(variant == Variant.INFERENCE ? "cggm_inference" : "cggm_training");
-        ModelScope s = new ModelScope(b, dtype, dropout, seed);
+    @Override
+    public Class<CggmModelConfig> configType() {
+        return CggmModelConfig.class;
+    }
+
+    @Override
+    public CggmModelConfig configure(ModelRequest r) {
+        CggmModelConfig cfg = Presets.get(r.preset());
+        if (cfg.task() != r.task()) {
+            throw new IllegalArgumentException("preset '" + r.preset() + "' is a " + cfg.task().id()
+                    + " model but the features are for " + r.task().id());
+        }
+        if (cfg.numModalities() != r.modalities().size()) {
+            throw new IllegalArgumentException("preset '" + r.preset() + "' has " + cfg.numModalities() + " modalities ("
+                    + String.join(", ", cfg.modalityNames()) + ") but the features have " + r.modalities().size() + " ("
+                    + String.join(", ", r.modalities().stream().map(Modality::name).toList())
+                    + "); choose a preset with " + r.modalities().size() + " modalities");
+        }
+        if (r.faithfulProjection()) {
+            throw new IllegalArgumentException("the faithful projection is not available in this build");
+        }
+        List<Modality> ordered = ModalityOrder.arrange(r.modalities(), r.modalityOrder(), List.of());
+        return cfg.withModalities(ordered).withOutputDim(r.task().outputDim(r.numClasses()));
+    }
+
+    @Override
+    public ModelGraph build(ArchitectureConfig config, ModelGraph.Variant variant, DType dtype, boolean dropout,
+                            long seed) {
+        CggmModelConfig cfg = (CggmModelConfig) config;
+        GraphBuilder b = new GraphBuilder(variant == ModelGraph.Variant.INFERENCE ? "cggm_inference" : "cggm_training");
+        ModelScope s = new ModelScope(b, dtype, dropout && variant == ModelGraph.Variant.TRAINING, seed);
         int d = cfg.projDim();
         Dim batch = Dim.sym(ModelIO.BATCH);
 
@@ -55,47 +83,57 @@ public final class CggmModel {
         for (Modality m : cfg.modalities()) {
             inputs.add(b.input(m.name(), TensorType.of(dtype, batch, m.seqDim(), Dim.of(m.inputDim()))));
         }
-        Value label = variant == Variant.TRAINING
-                ? b.input(ModelIO.LABEL, cfg.task() == Task.CLASSIFICATION
-                        ? TensorType.of(DType.INT64, batch)
-                        : TensorType.of(dtype, batch, Dim.of(1)))
+        Value label = variant.hasTargets()
+                ? b.input(ModelIO.LABEL, cfg.task().targetType(batch, dtype))
                 : null;
+        ModelGraph g = new ModelGraph(s, variant, cfg, label);
 
         List<Value> encoded = new ArrayList<>();
         for (int i = 0; i < cfg.numModalities(); i++) {
             Modality m = cfg.modalities().get(i);
             try (var scope = b.scope(m.name())) {
                 Value projected = projection(s, i, m, inputs.get(i), d);
-                encoded.add(TransformerEncoder.apply(s, "encoders." + i, ModelIO.encoderGroup(m.name()),
-                        projected, d, cfg.heads(), cfg.layers(), cfg.dropouts()));
+                Value enc = TransformerEncoder.apply(s, "encoders." + i, ModelIO.encoderGroup(m.name()),
+                        projected, d, cfg.heads(), cfg.layers(), cfg.dropouts());
+                encoded.add(enc);
+                g.setEmbedding(m.name(), () -> b.gather(enc, b.intScalar(0), 1));
             }
         }
 
-        Value output;
         try (var scope = b.scope("fusion")) {
             Value joint = encoded.size() == 1 ? encoded.get(0) : b.concat(1, encoded);
             Value fused = TransformerEncoder.apply(s, "fusion", ModelIO.FUSION_GROUP, joint, d, cfg.heads(),
                     cfg.fusionLayers(), cfg.dropouts());
             Value first = b.gather(fused, b.intScalar(0), 1);                        // [B, d]
             Value h = b.relu(Linear.pytorchDefault(s, "proj1", ModelIO.HEAD_GROUP, first, d, d));
-            h = Linear.pytorchDefault(s, "proj2", ModelIO.HEAD_GROUP, s.dropout(h, cfg.dropouts().out()), d, d);
+            g.addLayer(LayerSpec.of("proj1", LayerRole.HEAD, null, d, d), first);
+            Value hd = s.dropout(h, cfg.dropouts().out());
+            h = Linear.pytorchDefault(s, "proj2", ModelIO.HEAD_GROUP, hd, d, d);
+            g.addLayer(LayerSpec.of("proj2", LayerRole.HEAD, null, d, d), hd);
             h = b.add(h, first);
-            output = Linear.pytorchDefault(s, "out_layer", ModelIO.HEAD_GROUP, h, d, cfg.outputDim());
+            g.setOutput(Linear.pytorchDefault(s, "out_layer", ModelIO.HEAD_GROUP, h, d, cfg.outputDim()));
+            g.addLayer(LayerSpec.of("out_layer", LayerRole.HEAD_OUT, null, d, cfg.outputDim()), h);
         }
-        b.output(output, ModelIO.OUTPUT);
 
-        if (variant == Variant.TRAINING) {
-            b.output(taskLoss(b, cfg, output, label), ModelIO.LOSS);
+        if (variant.hasTargets()) {
+            g.setLoss(cfg.task().loss(b, g.output(), label));
             for (int i = 0; i < cfg.numModalities(); i++) {
                 Modality m = cfg.modalities().get(i);
                 try (var scope = b.scope("classifier_" + m.name())) {
                     Value clsOut = classifier(s, cfg, i, m, b.detach(encoded.get(i)));
-                    b.output(clsOut, ModelIO.classifierOutput(m.name()));
-                    b.output(taskLoss(b, cfg, clsOut, label), ModelIO.classifierLoss(m.name()));
+                    g.addLayer(LayerSpec.of("classifers." + i + ".out_layer", LayerRole.AUXILIARY_OUT, m.name(), d,
+                            cfg.outputDim()));
+                    g.setAuxiliary(m.name(), clsOut, cfg.task().loss(b, clsOut, label));
+                }
+            }
+            if (variant == ModelGraph.Variant.TRAINING) {
+                g.addLossTerm(ModelIO.LOSS, g.loss(), 1.0);
+                for (Modality m : cfg.modalities()) {
+                    g.addLossTerm(ModelIO.classifierLoss(m.name()), g.modalityLoss(m.name()), 1.0);
                 }
             }
         }
-        return new Built(b.graph(), s.parameters(), s.dropoutMasks(), cfg);
+        return g;
     }
 
     /** {@code proj.<i>}: a 1×1 Conv1d D → d, i.e. a per-position linear map; weight stored [d, D, 1]. */
@@ -123,11 +161,5 @@ public final class CggmModel {
         Value b1 = s.parameter(prefix + ".proj1.bias", group, Init.pytorchDefault(d), d);
         x = b.relu(b.linear(b.linear(x, w1, b1), w1, b1));
         return Linear.pytorchDefault(s, prefix + ".out_layer", group, x, d, cfg.outputDim());
-    }
-
-    private static Value taskLoss(GraphBuilder b, CggmModelConfig cfg, Value output, Value label) {
-        return cfg.task() == Task.CLASSIFICATION
-                ? b.softmaxCrossEntropy(output, label, null)
-                : b.l1Loss(output, label);
     }
 }

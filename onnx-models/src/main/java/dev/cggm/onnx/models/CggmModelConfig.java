@@ -1,12 +1,17 @@
 package dev.cggm.onnx.models;
 
+import com.fasterxml.jackson.annotation.JsonProperty;
+import dev.cggm.onnx.tasks.Task;
+import dev.cggm.onnx.tasks.Tasks;
+
 import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The reference CGGM model's architecture: per-modality projection to {@code projDim} and
- * transformer encoder ({@code layers} blocks), a fusion encoder ({@code fusionLayers} blocks)
- * over the concatenated sequences, a residual head, and one classifier per modality
+ * The reference CGGM model's architecture ({@code cggm-reference}): per-modality projection to
+ * {@code projDim} and transformer encoder ({@code layers} blocks), a fusion encoder
+ * ({@code fusionLayers} blocks) over the concatenated sequences in modality order, a residual
+ * head reading the fused sequence's first position, and one classifier per modality
  * ({@code classifierLayers} blocks) for the modulation.
  */
 public record CggmModelConfig(
@@ -18,7 +23,7 @@ public record CggmModelConfig(
         int layers,
         int fusionLayers,
         int classifierLayers,
-        Dropouts dropouts) {
+        Dropouts dropouts) implements ArchitectureConfig {
 
     public CggmModelConfig {
         modalities = List.copyOf(modalities);
@@ -37,18 +42,15 @@ public record CggmModelConfig(
         if (layers < 0 || fusionLayers < 0 || classifierLayers < 0) {
             throw new IllegalArgumentException("layer counts must be >= 0");
         }
-        if (outputDim <= 0 || (task == Task.REGRESSION && outputDim != 1)) {
+        if (outputDim <= 0 || (task == Tasks.REGRESSION && outputDim != 1)) {
             throw new IllegalArgumentException("output dim must be > 0 (1 for regression), got " + outputDim);
         }
     }
 
-    public int numModalities() {
-        return modalities.size();
-    }
-
-    public Modality modality(String name) {
-        return modalities.stream().filter(m -> m.name().equals(name)).findFirst()
-                .orElseThrow(() -> new IllegalArgumentException("no modality '" + name + "' in " + modalities));
+    @Override
+    @JsonProperty("architecture")
+    public String architecture() {
+        return CggmModel.ID;
     }
 
     /** A copy with one modality's input width and sequence length replaced. */
@@ -58,7 +60,7 @@ public record CggmModelConfig(
         for (Modality m : modalities) {
             ms.add(m.name().equals(name) ? new Modality(name, inputDim, seqLen) : m);
         }
-        return new CggmModelConfig(ms, task, outputDim, projDim, heads, layers, fusionLayers, classifierLayers, dropouts);
+        return withModalities(ms);
     }
 
     /** A copy with different modalities (names, widths, lengths). */

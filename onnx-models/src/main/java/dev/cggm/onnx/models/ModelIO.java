@@ -23,6 +23,31 @@ public final class ModelIO {
         return "cls_loss/" + m;
     }
 
+    /** A modality's own output from the model (unimodal logits of a concat head, or its head). */
+    public static String unimodalOutput(String m) {
+        return "unimodal/" + m;
+    }
+
+    /** The task loss of {@link #unimodalOutput}. */
+    public static String unimodalLoss(String m) {
+        return "unimodal_loss/" + m;
+    }
+
+    /** The scalar input weighting loss term {@code term} in a training graph's differentiated sum. */
+    public static String lossWeight(String term) {
+        return "loss_weight/" + term;
+    }
+
+    /** A modality's pooled feature, when a method reads it. */
+    public static String embedding(String m) {
+        return "embedding/" + m;
+    }
+
+    /** The input of a linear layer, when a method reads it. */
+    public static String layerInput(String layer) {
+        return "layer_input/" + layer;
+    }
+
     public static String encoderGroup(String m) {
         return "encoder/" + m;
     }
@@ -37,11 +62,4 @@ public final class ModelIO {
 
     public static final String FUSION_GROUP = "fusion";
     public static final String HEAD_GROUP = "head";
-    /** The fused model's output layer weight (CGGM's direction term reads it). */
-    public static final String FUSION_OUT_WEIGHT = "out_layer.weight";
-
-    /** Modality {@code m}'s classifier output-layer weight. */
-    public static String classifierOutWeight(int modalityIndex) {
-        return "classifers." + modalityIndex + ".out_layer.weight";
-    }
 }

@@ -35,6 +35,9 @@ public interface BackwardContext {
     /** Constant integer contents of input {@code i}, or null. */
     long[] constantInts(int i);
 
+    /** Constant numeric contents (floating or integer) of input {@code i}, or null. */
+    double[] constantValues(int i);
+
     /** An error naming this node. */
     GraphException error(String message);
 }

@@ -9,8 +9,9 @@ import dev.cggm.onnx.graph.Value;
 /**
  * Conv (opset 11), 2-D: X [N, C, H, W], W [M, C/group, kh, kw], optional B [M] → Y [N, M, OH, OW],
  * with strides, pads or auto_pad, dilations and group (depthwise when group = C). Gradients:
- * dX = ConvTranspose(dY, W) with the same geometry, dW = the correlation of X with dY (see
- * {@link ConvGradients#weightGrad}), dB = Σ dY over batch and space. ONNX Runtime's CPU provider
+ * dX = ConvTranspose(dY, W) with the same geometry (see {@link ConvGradients#inputGrad}), dW =
+ * the correlation of X with dY (see {@link ConvGradients#weightGrad}), dB = Σ dY over batch and
+ * space. ONNX Runtime's CPU provider
  * has Conv and ConvTranspose for float only, so a double graph cannot run either direction.
  */
 final class ConvOp extends ConvFamily {
@@ -42,7 +43,7 @@ final class ConvOp extends ConvFamily {
 
     @Override
     Value inputGrad(GraphBuilder b, Value dy, Value w, Window2d window, long[] padsBegin, long group, long[] spatial) {
-        return ConvGradients.convTransposeTo(b, dy, w, window.strides, window.dilations, padsBegin, group, spatial);
+        return ConvGradients.inputGrad(b, dy, w, window.strides, window.dilations, padsBegin, group, spatial);
     }
 
     @Override

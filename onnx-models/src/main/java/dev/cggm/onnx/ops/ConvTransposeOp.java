@@ -23,11 +23,6 @@ final class ConvTransposeOp extends ConvFamily {
     }
 
     @Override
-    public Gradient gradient() {
-        return Gradient.UNSUPPORTED;
-    }
-
-    @Override
     void checkAttributes(InferenceContext ctx, Window2d window) {
         if (ctx.node().hasAttr("output_shape")) {
             throw ctx.error("the output_shape attribute is not supported; give pads and output_padding");

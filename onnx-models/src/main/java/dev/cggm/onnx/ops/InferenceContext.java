@@ -65,6 +65,15 @@ public final class InferenceContext {
         return null;
     }
 
+    /** The numeric contents of input {@code i} (floating or integer) if it is a constant, else null. */
+    public double[] constantValues(int i) {
+        if (!node.hasInput(i)) {
+            return null;
+        }
+        TensorProto c = graph.constant(node.input(i));
+        return c == null ? null : Tensors.toDoubles(c);
+    }
+
     /** Input {@code i}'s integer contents as dimensions (possibly symbolic), or null if unknown. */
     public List<Dim> knownDims(int i) {
         if (!node.hasInput(i)) {

@@ -61,18 +61,13 @@ final class LayerNormalizationOp implements OpDefinition {
             mean = ctx.output(1);
             invStd = ctx.output(2);
         } else {
-            double eps = ctx.node().attrFloat("epsilon", 1e-5f);
-            mean = b.reduceMean(x, true, normAxes);
-            Value centered = b.sub(x, mean);
-            Value variance = b.reduceMean(b.mul(centered, centered), true, normAxes);
-            invStd = b.op1("Reciprocal", List.of(b.sqrt(b.add(variance, b.scalarLike(eps, x)))));
+            Value[] stats = Standardization.statistics(b, x, normAxes, ctx.node().attrFloat("epsilon", 1e-5f));
+            mean = stats[0];
+            invStd = stats[1];
         }
         Value xHat = b.mul(b.sub(x, mean), invStd);
         if (ctx.needsGrad(0)) {
-            Value g = b.mul(dy, ctx.input(1));
-            Value meanG = b.reduceMean(g, true, normAxes);
-            Value meanGx = b.reduceMean(b.mul(g, xHat), true, normAxes);
-            ctx.addInputGrad(0, b.mul(invStd, b.sub(b.sub(g, meanG), b.mul(xHat, meanGx))));
+            ctx.addInputGrad(0, Standardization.inputGrad(b, b.mul(dy, ctx.input(1)), xHat, invStd, normAxes));
         }
         if (ctx.needsGrad(1)) {
             ctx.addBroadcastGrad(1, b.mul(dy, xHat));

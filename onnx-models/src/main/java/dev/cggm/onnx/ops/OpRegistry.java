@@ -27,17 +27,18 @@ public final class OpRegistry {
                 // linear algebra
                 new MatMulOp(), new GemmOp(),
                 // normalisation, activations, regularisation, losses
-                new SoftmaxOp(), new LogSoftmaxOp(), new LayerNormalizationOp(), new DropoutOp(),
+                new SoftmaxOp(), new LogSoftmaxOp(), new LayerNormalizationOp(), new InstanceNormalizationOp(),
+                new DropoutOp(),
                 new SoftmaxCrossEntropyLossOp(),
                 // convolution and pooling
                 new ConvOp(), new ConvTransposeOp(), new GlobalAveragePoolOp(), new ClipOp(),
-                new BatchNormalizationOp(),
+                new MaxPoolOp(), new AveragePoolOp(), new ResizeOp(), new BatchNormalizationOp(),
                 // reductions
                 new ReduceSumOp(), new ReduceMeanOp(), new ArgExtremumOp("ArgMax"), new ArgExtremumOp("ArgMin"),
                 // shapes and indexing
                 new TransposeOp(), new ReshapeOp(), new FlattenOp(), new SqueezeOp(), new UnsqueezeOp(),
                 new ExpandOp(), new ConcatOp(), new SplitOp(), new SliceOp(), new GatherOp(),
-                new PadOp(), new ScatterNDOp(),
+                new PadOp(), new ScatterNDOp(), new ScatterElementsOp(),
                 // constants and shape arithmetic
                 new ShapeOp(), new SizeOp(), new ConstantOp(), new ConstantOfShapeOp(), new RangeOp(),
                 new NonZeroOp(), new OneHotOp(),

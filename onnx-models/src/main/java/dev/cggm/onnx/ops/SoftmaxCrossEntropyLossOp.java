@@ -9,10 +9,13 @@ import dev.cggm.onnx.graph.Value;
 import java.util.List;
 
 /**
- * SoftmaxCrossEntropyLoss (opset 13) over scores [N, C] and labels [N], with optional class
- * weights and ignore_index. With p = softmax(scores) (exp of the node's log_prob output) and w_i
- * the weight of sample i's class (0 when ignored): dscores_i = (p_i − onehot(y_i)) · w_i · dloss
- * / Σw for reduction "mean", without the division for "sum", and per sample for "none".
+ * SoftmaxCrossEntropyLoss (opset 13) over scores [N, C, d1, …] and labels [N, d1, …] (spatial
+ * dims for segmentation), with optional class weights [C] and ignore_index. With p =
+ * softmax(scores) over C (exp of the node's log_prob output) and w the weight of each position's
+ * class (0 where ignored): dscores = (p − onehot(y)) · w · dloss / Σw for reduction "mean" — ONNX
+ * Runtime's and PyTorch's weighted mean Σ w_y·l / Σ w_y over every position — without the
+ * division for "sum", and per position for "none". Unweighted "mean" divides by the number of
+ * positions not ignored.
  */
 final class SoftmaxCrossEntropyLossOp implements OpDefinition {
     @Override
@@ -51,9 +54,6 @@ final class SoftmaxCrossEntropyLossOp implements OpDefinition {
         }
         GraphBuilder b = ctx.b();
         Value scores = ctx.input(0);
-        if (scores.rank() != 2) {
-            throw ctx.error("gradient is supported for scores of rank 2, got " + scores.shape());
-        }
         DType t = scores.dtype();
         String reduction = ctx.node().attrString("reduction", "mean");
         Value labels = ctx.input(1).dtype() == DType.INT64 ? ctx.input(1) : b.cast(ctx.input(1), DType.INT64);
@@ -63,22 +63,9 @@ final class SoftmaxCrossEntropyLossOp implements OpDefinition {
             valid = b.not(b.equal(labels, b.intScalar(ctx.node().attrInt("ignore_index", 0))));
             labels = b.where(valid, labels, b.intScalar(0));
         }
-        // one-hot as labels[:, None] == [0..C) (ONNX Runtime's OneHot has no double kernel)
-        Value classes;
-        if (scores.dim(1).isKnown()) {
-            long[] ids = new long[(int) scores.dim(1).size()];
-            for (int c = 0; c < ids.length; c++) {
-                ids[c] = c;
-            }
-            classes = b.ints(ids);
-        } else {
-            Value depth = b.squeeze(b.gather(b.shape(scores), b.ints(1), 0), 0);
-            classes = b.range(b.intScalar(0), depth, b.intScalar(1));
-        }
-        Value oneHot = b.cast(b.equal(b.unsqueeze(labels, 1), classes), t);
-        Value residual = b.sub(b.exp(ctx.output(1)), oneHot);
+        Value residual = b.sub(b.exp(ctx.output(1)), b.classIndicator(labels, scores));
 
-        // per-sample weights (null means all ones)
+        // per-position weights (null means all ones)
         Value w = ctx.hasInput(2) ? b.gather(ctx.input(2), labels, 0) : null;
         if (valid != null) {
             Value v = b.cast(valid, t);
@@ -87,9 +74,7 @@ final class SoftmaxCrossEntropyLossOp implements OpDefinition {
         Value factor;
         switch (reduction) {
             case "mean" -> {
-                Value denom = w != null
-                        ? b.reduceSum(w, false)
-                        : b.cast(b.gather(b.shape(scores), b.intScalar(0), 0), t);
+                Value denom = w != null ? b.reduceSum(w, false) : b.cast(b.size(labels), t);
                 Value scale = b.div(dLoss, denom);
                 factor = w == null ? scale : b.mul(w, scale);
             }
@@ -97,7 +82,7 @@ final class SoftmaxCrossEntropyLossOp implements OpDefinition {
             case "none" -> factor = w == null ? dLoss : b.mul(w, dLoss);
             default -> throw ctx.error("unknown reduction '" + reduction + "'");
         }
-        if (factor.rank() == 1) {
+        if (factor.rank() > 0) {
             factor = b.unsqueeze(factor, 1);
         }
         ctx.addInputGrad(0, b.mul(residual, factor));

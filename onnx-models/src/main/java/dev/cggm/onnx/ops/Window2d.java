@@ -10,8 +10,9 @@ import java.util.Arrays;
  * The sliding window of a 2-D Conv, MaxPool or AveragePool node (inputs [N, C, H, W]): kernel,
  * strides, dilations and padding, with auto_pad and output extents resolved as ONNX Runtime's CPU
  * kernels do (conv_attributes.h, pool_attributes.h): SAME padding is sized by the undilated
- * kernel, Conv refuses SAME with dilations, and a ceil_mode window that would start in the end
- * padding is dropped (PyTorch's rule). Pads are [top, left, bottom, right].
+ * kernel, and configurations ONNX Runtime rejects or types inconsistently (SAME with dilations
+ * on Conv, a ceil_mode window starting in the end padding) are refused where the model is
+ * written. Pads are [top, left, bottom, right].
  */
 final class Window2d {
     /** Which op family the window belongs to; they differ in SAME and ceil handling. */
@@ -150,9 +151,11 @@ final class Window2d {
         long s = strides[axis];
         if (kind == Kind.POOL && ceilMode) {
             long out = (span + s - 1) / s + 1;
-            // the last window must start inside the input or its begin padding
             if ((out - 1) * s >= in + p[0]) {
-                out--;
+                // ORT's kernel drops a last window that starts in the end padding (PyTorch's rule),
+                // ONNX shape inference keeps it: a graph built either way fails in one of them
+                throw error("with ceil_mode the last window along spatial axis " + axis + " would start in the end "
+                        + "padding, where ONNX and ONNX Runtime disagree on the output extent; reduce the end padding");
             }
             return out;
         }

@@ -19,7 +19,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * Finite-difference checks of Conv's gradients for X, W and B. ONNX Runtime runs Conv in float
  * only, so these use the float harness with exact large-step differences (Conv is linear in each
  * operand; see {@link OpHarness#LINEAR_EPS}). Each case also checks that typing gives ONNX
- * Runtime's output shape.
+ * Runtime's output shape. Unit-stride cases take dX's flipped-kernel Conv, the others its
+ * ConvTranspose.
  */
 class ConvGradTest {
     /** X [n, c, h, w], W [m, c/groups, kh, kw]. */
@@ -53,6 +54,8 @@ class ConvGradTest {
                 new Case("SAME stride 1 even kernel", 1, 2, 5, 4, 2, 2, 2, d.same(), true),
                 new Case("VALID stride 2", 1, 2, 7, 6, 2, 3, 3, d.stride(2).valid(), true),
                 new Case("1x1 pointwise", 2, 4, 3, 4, 3, 1, 1, d, true),
+                // padding beyond the dilated kernel: dX cannot be a flipped Conv, it takes ConvTranspose
+                new Case("1x1 with padding 1", 1, 2, 3, 3, 2, 1, 1, d.padding(1), true),
                 new Case("kernel as large as the input", 1, 2, 3, 3, 2, 3, 3, d, true)));
         Random rng = new Random(7);
         for (int i = 0; i < 6; i++) {
@@ -61,24 +64,33 @@ class ConvGradTest {
         return cases;
     }
 
-    /** Random geometry: groups 1–2, kernel 1–3 per axis, stride 1–2, dilation 1–2, pads 0–2, input 0–3 beyond the window. */
+    /** A random draw of channels and kernel: groups 1–2, 1–2 channels per group on each side, kernel 1–3 per axis, stride and dilation 1–2. */
+    record Geometry(long groups, long c, long m, long kh, long kw, long stride, long dilation) {
+        static Geometry draw(Random rng) {
+            long groups = 1 + rng.nextInt(2);
+            return new Geometry(groups, groups * (1 + rng.nextInt(2)), groups * (1 + rng.nextInt(2)),
+                    1 + rng.nextInt(3), 1 + rng.nextInt(3), 1 + rng.nextInt(2), 1 + rng.nextInt(2));
+        }
+
+        long dilatedKernel(int axis) {
+            return ((axis == 0 ? kh : kw) - 1) * dilation + 1;
+        }
+
+        ConvSpec spec(long[] pads) {
+            return ConvSpec.defaults().groups(groups).stride(stride).dilation(dilation).pads(pads[0], pads[1], pads[2], pads[3]);
+        }
+    }
+
+    /** Random geometry with pads 0–2 and an input 0–3 beyond the window. */
     static Case random(Random rng, int i) {
-        long groups = 1 + rng.nextInt(2);
-        long c = groups * (1 + rng.nextInt(2));
-        long m = groups * (1 + rng.nextInt(2));
-        long kh = 1 + rng.nextInt(3);
-        long kw = 1 + rng.nextInt(3);
-        long stride = 1 + rng.nextInt(2);
-        long dilation = 1 + rng.nextInt(2);
+        Geometry g = Geometry.draw(rng);
         long[] pads = new long[4];
         for (int p = 0; p < 4; p++) {
             pads[p] = rng.nextInt(3);
         }
-        long h = Math.max(1, (kh - 1) * dilation + 1 - pads[0] - pads[2]) + rng.nextInt(4);
-        long w = Math.max(1, (kw - 1) * dilation + 1 - pads[1] - pads[3]) + rng.nextInt(4);
-        ConvSpec spec = ConvSpec.defaults().groups(groups).stride(stride).dilation(dilation)
-                .pads(pads[0], pads[1], pads[2], pads[3]);
-        return new Case("random #" + i, 1 + rng.nextInt(2), c, h, w, m, kh, kw, spec, rng.nextBoolean());
+        long h = Math.max(1, g.dilatedKernel(0) - pads[0] - pads[2]) + rng.nextInt(4);
+        long w = Math.max(1, g.dilatedKernel(1) - pads[1] - pads[3]) + rng.nextInt(4);
+        return new Case("random #" + i, 1 + rng.nextInt(2), g.c(), h, w, g.m(), g.kh(), g.kw(), g.spec(pads), rng.nextBoolean());
     }
 
     @ParameterizedTest(name = "{0}")

@@ -82,10 +82,10 @@ class HarnessSanityTest {
             "Reciprocal", "Erf", "Tanh", "Sigmoid", "Identity", "Cast", "Where",
             // MatMulGemmGradTest
             "MatMul", "Gemm",
-            // ConvGradTest, ClipGradTest, PoolGradTest
-            "Conv", "Clip", "GlobalAveragePool",
+            // ConvGradTest, ConvTransposeGradTest, ClipGradTest, PoolGradTest, ResizeGradTest
+            "Conv", "ConvTranspose", "Clip", "MaxPool", "AveragePool", "GlobalAveragePool", "Resize",
             // NormalizationGradTest, DropoutGradTest, LossGradTest
-            "Softmax", "LogSoftmax", "LayerNormalization", "Dropout", "SoftmaxCrossEntropyLoss",
+            "Softmax", "LogSoftmax", "LayerNormalization", "InstanceNormalization", "Dropout", "SoftmaxCrossEntropyLoss",
             // ReductionGradTest
             "ReduceSum", "ReduceMean",
             // ShapeOpsGradTest

@@ -19,7 +19,11 @@ import static dev.cggm.onnx.ops.OpHarness.uniform;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** Finite-difference checks of Softmax, LogSoftmax and LayerNormalization. */
+/**
+ * Finite-difference checks of Softmax, LogSoftmax, LayerNormalization, the builder's group norm
+ * (double) and InstanceNormalization (float only on ONNX Runtime: compared with the
+ * finite-difference-checked group norm with one group per channel).
+ */
 class NormalizationGradTest {
     static final Dim BATCH = Dim.sym("batch");
 
@@ -126,5 +130,68 @@ class NormalizationGradTest {
             Value scale = h.param("scale", uniform(0.5, 1.5), 5);
             return new Value[] {h.b.layerNorm(x, scale, null, -1, 0.01)};
         });
+    }
+    /** Group norm over [N, C, H, W] (and one spatial axis), groups from 1 (layer norm) to C (instance norm). */
+    @ParameterizedTest(name = "groupNorm groups={0}")
+    @ValueSource(longs = {1, 2, 4})
+    void groupNorm(long groups) throws Exception {
+        OpHarness h = OpHarness.doubles(500 + groups);
+        Value x = h.param("x", uniform(-2, 2), 2, 4, 3, 2);
+        Value scale = h.param("scale", uniform(0.5, 1.5), 4);
+        Value bias = h.param("bias", 4);
+        h.check(h.b.groupNorm(x, groups, scale, bias, 1e-5));
+    }
+
+    @Test
+    void groupNormSymbolicBatchAndOneSpatialAxis() throws Exception {
+        OpHarness h = OpHarness.doubles(510);
+        Value x = h.param("x", h.random(uniform(-2, 2), 3, 4, 5), BATCH, Dim.of(4), Dim.of(5));
+        Value scale = h.param("scale", uniform(0.5, 1.5), 4);
+        Value bias = h.param("bias", 4);
+        h.check(h.b.groupNorm(x, 2, scale, bias, 1e-5));
+    }
+
+    /** Float runs the same composition; compared with the double gradients on the same inputs. */
+    @Test
+    void groupNormFloat() throws Exception {
+        OpHarness.checkFloatAgainstDouble(511, h -> new Value[] {h.b.groupNorm(h.param("x", uniform(-2, 2), 2, 4, 3, 3), 2,
+                h.param("scale", uniform(0.5, 1.5), 4), h.param("bias", 4), 1e-5)});
+    }
+
+    @Test
+    void groupNormNeedsDivisibleChannels() {
+        OpHarness h = OpHarness.doubles(512);
+        Value x = h.param("x", 1, 6, 2, 2);
+        var e = assertThrows(GraphException.class, () -> h.b.groupNorm(x, 4, h.param("s", 6), h.param("b", 6), 1e-5));
+        assertTrue(e.getMessage().contains("groups"), e.getMessage());
+    }
+
+    /**
+     * InstanceNormalization on ONNX Runtime (float) against the group norm with groups = C in
+     * double: forward loss and every gradient (x, scale, bias) within float precision.
+     */
+    static Stream<Arguments> instanceNormCases() {
+        return Stream.of(Arguments.of(new long[] {2, 3, 4, 4}, 1e-5), Arguments.of(new long[] {1, 2, 5, 3}, 1e-5),
+                Arguments.of(new long[] {2, 3, 6}, 1e-5), Arguments.of(new long[] {2, 2, 3, 3}, 0.5));
+    }
+
+    @ParameterizedTest(name = "InstanceNormalization {0} epsilon={1}")
+    @MethodSource("instanceNormCases")
+    void instanceNorm(long[] shape, double epsilon) throws Exception {
+        long c = shape[1];
+        OpHarness.checkFloatAgainstDouble(Arrays.hashCode(shape),
+                h -> new Value[] {h.b.instanceNorm(h.param("x", uniform(-2, 2), shape), h.param("scale", uniform(0.5, 1.5), c),
+                        h.param("bias", c), epsilon)},
+                h -> new Value[] {h.b.groupNorm(h.param("x", uniform(-2, 2), shape), c, h.param("scale", uniform(0.5, 1.5), c),
+                        h.param("bias", c), epsilon)});
+    }
+
+    @Test
+    void instanceNormSymbolicBatch() throws Exception {
+        OpHarness.checkFloatAgainstDouble(520,
+                h -> new Value[] {h.b.instanceNorm(h.param("x", h.random(uniform(-2, 2), 3, 2, 3, 3), BATCH, Dim.of(2), Dim.of(3), Dim.of(3)),
+                        h.param("scale", uniform(0.5, 1.5), 2), h.param("bias", 2), 1e-5)},
+                h -> new Value[] {h.b.groupNorm(h.param("x", h.random(uniform(-2, 2), 3, 2, 3, 3), BATCH, Dim.of(2), Dim.of(3), Dim.of(3)),
+                        2, h.param("scale", uniform(0.5, 1.5), 2), h.param("bias", 2), 1e-5)});
     }
 }

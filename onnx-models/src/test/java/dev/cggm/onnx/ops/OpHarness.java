@@ -217,11 +217,27 @@ final class OpHarness {
      * (1e-4 relative) — far tighter than finite differences taken in float could be.
      */
     static void checkFloatAgainstDouble(long seed, Body body) throws Exception {
+        checkFloatAgainstDouble(seed, body, body);
+    }
+
+    /**
+     * The same with a different double graph: for a float-only op ({@code floatBody}), a
+     * composition of double-capable ops computing the same function ({@code doubleBody}; it must
+     * declare the same params in the same order). Its gradients are finite-difference-checked in
+     * double, and the op's forward loss and gradients must match it at float precision.
+     */
+    static void checkFloatAgainstDouble(long seed, Body floatBody, Body doubleBody) throws Exception {
         OpHarness d = doubles(seed).floatRepresentable();
-        GradCheck gd = d.gradCheck(body.build(d));
+        GradCheck gd = d.gradCheck(doubleBody.build(d));
         assertEquals(List.of(), gd.checkAll(), "double: autodiff disagrees with finite differences");
         OpHarness f = floats(seed).floatRepresentable();
-        Map<String, double[]> g32 = f.gradCheck(body.build(f)).analytic();
+        GradCheck gf = f.gradCheck(floatBody.build(f));
+        if (floatBody != doubleBody) {
+            double l64 = d.loss();
+            double l32 = f.loss();
+            assertTrue(Math.abs(l64 - l32) <= 1e-5 * Math.max(1, Math.abs(l64)), "float loss " + l32 + " vs double " + l64);
+        }
+        Map<String, double[]> g32 = gf.analytic();
         for (String w : d.wrt) {
             double[] expected = gd.lastAnalytic().get(w);
             double[] actual = g32.get(w);
@@ -233,6 +249,13 @@ final class OpHarness {
                             + ", double gradient " + expected[i]);
                 }
             }
+        }
+    }
+
+    /** The loss of the closed graph (after {@link #gradCheck}) at the fed inputs. */
+    double loss() throws Exception {
+        try (OrtModel m = OrtModel.load(OnnxModels.toBytes(b.graph()))) {
+            return m.run(feeds, "loss").get("loss").item();
         }
     }
 

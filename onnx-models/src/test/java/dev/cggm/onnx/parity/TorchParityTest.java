@@ -45,7 +45,7 @@ class TorchParityTest {
         Path dir = tmp.resolve("artifacts");
         ArtifactManifest manifest = TrainingArtifacts.write(dir, preset, cfg, 11, dropout);
         Map<String, HostTensor> inputs = ArtifactCheck.randomInputs(manifest, batch, 5);
-        if (cfg.task() == dev.cggm.onnx.models.Task.REGRESSION) {
+        if (cfg.task() == dev.cggm.onnx.tasks.Tasks.REGRESSION) {
             // regression targets in the range MOSI uses
             float[] y = inputs.get("label").floats();
             for (int i = 0; i < y.length; i++) {

@@ -3,8 +3,9 @@ package dev.cggm.train.data;
 import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
+import dev.cggm.onnx.graph.DType;
 import dev.cggm.onnx.models.ModelIO;
-import dev.cggm.onnx.models.Task;
+import dev.cggm.onnx.tasks.Targets;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -20,27 +21,28 @@ import java.util.Map;
  */
 public final class BatchFeeder {
     private final OrtEnvironment env;
-    private final Task task;
     private final List<ModalityShape> modalities;
+    private final int maxBatch;
     private final Map<String, FloatBuffer> features = new LinkedHashMap<>();
-    private final LongBuffer classLabels;
-    private final FloatBuffer targets;
+    private LongBuffer intTargets;
+    private FloatBuffer floatTargets;
 
-    public BatchFeeder(OrtEnvironment env, Task task, List<ModalityShape> modalities, int maxBatch) {
+    public BatchFeeder(OrtEnvironment env, List<ModalityShape> modalities, int maxBatch) {
         this.env = env;
-        this.task = task;
         this.modalities = List.copyOf(modalities);
+        this.maxBatch = maxBatch;
         for (ModalityShape m : modalities) {
             features.put(m.name(), ByteBuffer.allocateDirect(4 * maxBatch * m.valuesPerSample())
                     .order(ByteOrder.nativeOrder()).asFloatBuffer());
         }
-        classLabels = ByteBuffer.allocateDirect(8 * maxBatch).order(ByteOrder.nativeOrder()).asLongBuffer();
-        targets = ByteBuffer.allocateDirect(4 * maxBatch).order(ByteOrder.nativeOrder()).asFloatBuffer();
     }
 
-    /** One assembled batch: its tensors (close them) and host copies of the labels. */
-    public record Batch(int size, int[] rows, Map<String, OnnxTensor> tensors, long[] classLabels, float[] targets)
-            implements AutoCloseable {
+    /**
+     * One assembled batch: its tensors (close them), the rows' targets and the direct buffers
+     * behind the feature tensors (a method may edit them before the run).
+     */
+    public record Batch(int size, int[] rows, Map<String, OnnxTensor> tensors, Targets targets,
+                        Map<String, FloatBuffer> features) implements AutoCloseable {
         @Override
         public void close() {
             tensors.values().forEach(OnnxTensor::close);
@@ -51,37 +53,47 @@ public final class BatchFeeder {
     public Batch assemble(FeatureSplit split, int[] rows) throws OrtException {
         int b = rows.length;
         Map<String, OnnxTensor> tensors = new LinkedHashMap<>();
+        Map<String, FloatBuffer> views = new LinkedHashMap<>();
         try {
             for (ModalityShape m : modalities) {
                 FloatBuffer buf = features.get(m.name());
                 split.gather(m.name(), rows, buf);
-                tensors.put(m.name(), OnnxTensor.createTensor(env, buf.duplicate().position(0).limit(b * m.valuesPerSample()),
-                        new long[] {b, m.seqLen(), m.dim()}));
+                FloatBuffer view = buf.duplicate().position(0).limit(b * m.valuesPerSample());
+                views.put(m.name(), view);
+                tensors.put(m.name(), OnnxTensor.createTensor(env, view, new long[] {b, m.seqLen(), m.dim()}));
             }
-            long[] labels = null;
-            float[] ys = null;
-            if (task == Task.CLASSIFICATION) {
-                labels = new long[b];
-                for (int i = 0; i < b; i++) {
-                    labels[i] = split.classLabel(rows[i]);
-                }
-                classLabels.put(0, labels);
-                tensors.put(ModelIO.LABEL, OnnxTensor.createTensor(env, classLabels.duplicate().position(0).limit(b),
-                        new long[] {b}));
-            } else {
-                ys = new float[b];
-                for (int i = 0; i < b; i++) {
-                    ys[i] = split.target(rows[i]);
-                }
-                targets.put(0, ys);
-                tensors.put(ModelIO.LABEL, OnnxTensor.createTensor(env, targets.duplicate().position(0).limit(b),
-                        new long[] {b, 1}));
-            }
-            return new Batch(b, rows, tensors, labels, ys);
+            Targets targets = split.targets().select(rows);
+            tensors.put(ModelIO.LABEL, targetTensor(targets));
+            return new Batch(b, rows, tensors, targets, views);
         } catch (OrtException | RuntimeException e) {
             tensors.values().forEach(OnnxTensor::close);
             throw e;
         }
     }
 
+    /** Tensors of zeros shaped like a modality's features for {@code batch} samples (close them). */
+    public OnnxTensor zeros(String modality, int batch) throws OrtException {
+        ModalityShape m = modalities.stream().filter(s -> s.name().equals(modality)).findFirst().orElseThrow();
+        FloatBuffer z = ByteBuffer.allocateDirect(4 * batch * m.valuesPerSample()).order(ByteOrder.nativeOrder())
+                .asFloatBuffer();
+        return OnnxTensor.createTensor(env, z, new long[] {batch, m.seqLen(), m.dim()});
+    }
+
+    private OnnxTensor targetTensor(Targets t) throws OrtException {
+        int n = t.rows() * t.valuesPerSample();
+        if (t.dtype() == DType.INT64) {
+            if (intTargets == null) {
+                intTargets = ByteBuffer.allocateDirect(8 * maxBatch * t.valuesPerSample()).order(ByteOrder.nativeOrder())
+                        .asLongBuffer();
+            }
+            t.copyTo(intTargets);
+            return OnnxTensor.createTensor(env, intTargets.duplicate().position(0).limit(n), t.tensorShape());
+        }
+        if (floatTargets == null) {
+            floatTargets = ByteBuffer.allocateDirect(4 * maxBatch * t.valuesPerSample()).order(ByteOrder.nativeOrder())
+                    .asFloatBuffer();
+        }
+        t.copyTo(floatTargets);
+        return OnnxTensor.createTensor(env, floatTargets.duplicate().position(0).limit(n), t.tensorShape());
+    }
 }

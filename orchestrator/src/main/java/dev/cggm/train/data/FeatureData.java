@@ -1,6 +1,6 @@
 package dev.cggm.train.data;
 
-import dev.cggm.onnx.models.Task;
+import dev.cggm.onnx.tasks.Task;
 
 import java.util.List;
 
@@ -24,6 +24,17 @@ public interface FeatureData extends AutoCloseable {
 
     /** A short description for logs (path, row counts). */
     String describe();
+
+    /**
+     * The same data restricted to some of its modalities (in the given order), e.g. to train a
+     * unimodal baseline; an unknown name is an error listing the data's modalities.
+     */
+    default FeatureData select(List<String> names) {
+        if (names.isEmpty()) {
+            return this;
+        }
+        return new ModalitySubset(this, names);
+    }
 
     @Override
     default void close() {

@@ -1,5 +1,7 @@
 package dev.cggm.train.data;
 
+import dev.cggm.onnx.tasks.Targets;
+
 import java.nio.FloatBuffer;
 import java.util.List;
 
@@ -22,11 +24,8 @@ public interface FeatureSplit {
      */
     void gather(String modality, int[] rows, FloatBuffer dst);
 
-    /** Class index of a row (classification). */
-    long classLabel(int row);
-
-    /** Target value of a row (regression). */
-    float target(int row);
+    /** The targets of every row, in row order (class indices, values or label maps: the task's business). */
+    Targets targets();
 
     /** Sample id of a row (for error messages and predictions). */
     String id(int row);

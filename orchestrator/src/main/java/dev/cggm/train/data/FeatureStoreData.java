@@ -3,7 +3,8 @@ package dev.cggm.train.data;
 import dev.cggm.features.store.FeatureBatch;
 import dev.cggm.features.store.FeatureStore;
 import dev.cggm.features.store.StoreManifest;
-import dev.cggm.onnx.models.Task;
+import dev.cggm.onnx.tasks.Targets;
+import dev.cggm.onnx.tasks.Tasks;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -44,7 +45,7 @@ public final class FeatureStoreData {
             String val = VALIDATION_NAMES.stream().filter(n -> m.splits().containsKey(n)).findFirst()
                     .orElseThrow(() -> new IllegalArgumentException("feature store " + dir + " has no validation split ("
                             + "looked for " + VALIDATION_NAMES + "; it has " + m.splits().keySet() + ")"));
-            return new InMemoryFeatureData(Task.CLASSIFICATION, m.labelNames().size(), m.labelNames(), shapes,
+            return new InMemoryFeatureData(Tasks.CLASSIFICATION, m.labelNames().size(), m.labelNames(), shapes,
                     read(store, "train", "train", shapes), read(store, val, "validation", shapes),
                     read(store, "test", "test", shapes), "feature store " + dir);
         }
@@ -93,6 +94,6 @@ public final class FeatureStoreData {
             throw new IllegalArgumentException("feature store " + store.dir() + ": the " + storeSplit + " split has " + row
                     + " rows in its files but " + rows + " in its manifest; re-run ./cggm extract");
         }
-        return new InMemoryFeatureData.Split(name, shapes, data, labels, null, ids);
+        return new InMemoryFeatureData.Split(name, shapes, data, Targets.classes(labels), ids);
     }
 }

@@ -1,6 +1,7 @@
 package dev.cggm.train.data;
 
-import dev.cggm.onnx.models.Task;
+import dev.cggm.onnx.tasks.Targets;
+import dev.cggm.onnx.tasks.Task;
 import org.apache.arrow.memory.util.Float16;
 
 import java.nio.FloatBuffer;
@@ -43,23 +44,25 @@ public final class InMemoryFeatureData implements FeatureData {
         this.test = test;
     }
 
-    /** One split: features per modality ([rows × L × D] flat), class labels or targets, ids. */
+    /** One split: features per modality ([rows × L × D] flat), targets, ids. */
     public static final class Split implements FeatureSplit {
         private final String name;
         private final List<ModalityShape> modalities;
         private final Map<String, Object> features;
-        private final long[] labels;
-        private final float[] targets;
+        private final Targets targets;
         private final String[] ids;
 
-        public Split(String name, List<ModalityShape> modalities, Map<String, ?> features, long[] labels,
-                     float[] targets, String[] ids) {
+        public Split(String name, List<ModalityShape> modalities, Map<String, ?> features, Targets targets,
+                     String[] ids) {
             this.name = name;
             this.modalities = List.copyOf(modalities);
             this.features = new LinkedHashMap<>(features);
-            this.labels = labels;
             this.targets = targets;
             this.ids = ids;
+            if (targets.rows() != ids.length) {
+                throw new IllegalArgumentException("split " + name + ": " + targets.rows() + " targets for " + ids.length
+                        + " samples");
+            }
             for (ModalityShape m : modalities) {
                 Object f = features.get(m.name());
                 if (!(f instanceof float[] || f instanceof short[])
@@ -106,16 +109,8 @@ public final class InMemoryFeatureData implements FeatureData {
         }
 
         @Override
-        public long classLabel(int row) {
-            return labels[row];
-        }
-
-        @Override
-        public float target(int row) {
-            if (targets == null) {
-                throw new UnsupportedOperationException("split " + name + " holds class labels, not targets");
-            }
-            return targets[row];
+        public Targets targets() {
+            return targets;
         }
 
         @Override

@@ -11,8 +11,8 @@ import java.util.Map;
 
 /**
  * Adam and AdamW as {@code torch.optim.Adam}/{@code AdamW} compute them (betas 0.9/0.999, eps
- * 1e-8, float32 state): Adam adds weight decay to the gradient, AdamW decays the parameter
- * directly before the update.
+ * 1e-8, float32 state, a step count per parameter): Adam adds weight decay to the gradient,
+ * AdamW decays the parameter directly before the update.
  */
 public final class Adam implements Optimizer {
     private static final float BETA1 = 0.9f;
@@ -23,7 +23,7 @@ public final class Adam implements Optimizer {
     private final float weightDecay;
     private final Map<String, float[]> m = new HashMap<>();
     private final Map<String, float[]> v = new HashMap<>();
-    private long t;
+    private final Map<String, Long> steps = new HashMap<>();
 
     public Adam(boolean decoupled, double weightDecay) {
         this.decoupled = decoupled;
@@ -31,13 +31,14 @@ public final class Adam implements Optimizer {
     }
 
     @Override
-    public void step(List<Param> params, double lr) {
-        t++;
-        double bc1 = 1 - Math.pow(BETA1, t);
-        double bc2Sqrt = Math.sqrt(1 - Math.pow(BETA2, t));
-        float stepSize = (float) (lr / bc1);
-        float decay = (float) (1 - lr * weightDecay);
+    public void step(List<Param> params, double baseLr, java.util.function.ToDoubleFunction<Param> scale) {
         for (Param p : params) {
+            long t = steps.merge(p.name(), 1L, Long::sum);
+            double lr = baseLr * scale.applyAsDouble(p);
+            double bc1 = 1 - Math.pow(BETA1, t);
+            double bc2Sqrt = Math.sqrt(1 - Math.pow(BETA2, t));
+            float stepSize = (float) (lr / bc1);
+            float decay = (float) (1 - lr * weightDecay);
             float[] mp = m.computeIfAbsent(p.name(), k -> new float[p.size()]);
             float[] vp = v.computeIfAbsent(p.name(), k -> new float[p.size()]);
             FloatBuffer w = p.value();
@@ -59,14 +60,9 @@ public final class Adam implements Optimizer {
     }
 
     @Override
-    public long steps() {
-        return t;
-    }
-
-    @Override
     public Map<String, HostTensor> state() {
         Map<String, HostTensor> s = new LinkedHashMap<>();
-        s.put("step", HostTensor.of(new long[] {t}));
+        steps.forEach((k, n) -> s.put("step/" + k, HostTensor.of(new long[] {n})));
         m.forEach((k, a) -> s.put("exp_avg/" + k, HostTensor.of(a.clone(), a.length)));
         v.forEach((k, a) -> s.put("exp_avg_sq/" + k, HostTensor.of(a.clone(), a.length)));
         return s;
@@ -76,9 +72,16 @@ public final class Adam implements Optimizer {
     public void restore(Map<String, HostTensor> state) {
         m.clear();
         v.clear();
-        t = state.get("step").longs()[0];
+        steps.clear();
+        // checkpoints before per-parameter counts held one "step" shared by every moment
+        long shared = state.containsKey("step") ? state.get("step").longs()[0] : 0;
         state.forEach((k, e) -> {
-            if (k.startsWith("exp_avg/")) {
+            if (k.startsWith("step/")) {
+                steps.put(k.substring("step/".length()), e.longs()[0]);
+            } else if (k.startsWith("exp_avg/")) {
+                if (shared > 0) {
+                    steps.put(k.substring("exp_avg/".length()), shared);
+                }
                 m.put(k.substring("exp_avg/".length()), e.floats().clone());
             } else if (k.startsWith("exp_avg_sq/")) {
                 v.put(k.substring("exp_avg_sq/".length()), e.floats().clone());

@@ -9,23 +9,27 @@ import java.util.Map;
 /** Updates parameters in place from their gradients, with PyTorch's semantics. */
 public interface Optimizer {
     /** One update of {@code params} at learning rate {@code lr}. */
-    void step(List<Param> params, double lr);
+    default void step(List<Param> params, double lr) {
+        step(params, lr, p -> 1.0);
+    }
 
-    /** Steps taken so far. */
-    long steps();
+    /**
+     * One update of {@code params}, each at {@code lr × scale(p)}. Parameters left out keep their
+     * values, moments and step counts (as PyTorch skips parameters without gradients).
+     */
+    void step(List<Param> params, double lr, java.util.function.ToDoubleFunction<Param> scale);
 
     /** Optimizer state (moments, step count) by key, for checkpoints. */
     Map<String, HostTensor> state();
 
     void restore(Map<String, HostTensor> state);
 
-    /** Builds an optimizer by name ({@code adamw}, {@code adam}, {@code sgd}). */
-    static Optimizer create(String name, double weightDecay, double momentum) {
-        return switch (name.toLowerCase()) {
-            case "adamw" -> new Adam(true, weightDecay);
-            case "adam" -> new Adam(false, weightDecay);
-            case "sgd" -> new Sgd(momentum, weightDecay);
-            default -> throw new IllegalArgumentException("unknown optimizer '" + name + "' (adamw, adam, sgd)");
+    /** Builds an optimizer of a kind. */
+    static Optimizer create(dev.cggm.train.config.OptimizerKind kind, double weightDecay, double momentum) {
+        return switch (kind) {
+            case ADAMW -> new Adam(true, weightDecay);
+            case ADAM -> new Adam(false, weightDecay);
+            case SGD -> new Sgd(momentum, weightDecay);
         };
     }
 }

@@ -14,7 +14,6 @@ public final class Sgd implements Optimizer {
     private final float momentum;
     private final float weightDecay;
     private final Map<String, float[]> buffers = new HashMap<>();
-    private long t;
 
     public Sgd(double momentum, double weightDecay) {
         this.momentum = (float) momentum;
@@ -22,10 +21,9 @@ public final class Sgd implements Optimizer {
     }
 
     @Override
-    public void step(List<Param> params, double lr) {
-        t++;
-        float rate = (float) lr;
+    public void step(List<Param> params, double lr, java.util.function.ToDoubleFunction<Param> scale) {
         for (Param p : params) {
+            float rate = (float) (lr * scale.applyAsDouble(p));
             FloatBuffer w = p.value();
             FloatBuffer g = p.grad();
             float[] buf = momentum != 0 ? buffers.get(p.name()) : null;
@@ -46,14 +44,8 @@ public final class Sgd implements Optimizer {
     }
 
     @Override
-    public long steps() {
-        return t;
-    }
-
-    @Override
     public Map<String, HostTensor> state() {
         Map<String, HostTensor> s = new LinkedHashMap<>();
-        s.put("step", HostTensor.of(new long[] {t}));
         buffers.forEach((k, a) -> s.put("momentum_buffer/" + k, HostTensor.of(a.clone(), a.length)));
         return s;
     }
@@ -61,7 +53,6 @@ public final class Sgd implements Optimizer {
     @Override
     public void restore(Map<String, HostTensor> state) {
         buffers.clear();
-        t = state.get("step").longs()[0];
         state.forEach((k, e) -> {
             if (k.startsWith("momentum_buffer/")) {
                 buffers.put(k.substring("momentum_buffer/".length()), e.floats().clone());

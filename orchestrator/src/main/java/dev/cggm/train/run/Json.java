@@ -5,20 +5,26 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.cggm.train.method.Methods;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 
-/** The JSON conventions of run directories: snake_case keys, pretty files, atomic writes. */
+/**
+ * The JSON conventions of run directories: snake_case keys, pretty files, atomic writes; every
+ * registered method's options read and write under their {@code id}.
+ */
 public final class Json {
     /** Pretty printer for files. */
-    public static final ObjectMapper FILES = new ObjectMapper()
+    public static final ObjectMapper FILES = Methods.registerOptionTypes(new ObjectMapper())
             .setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
             .setSerializationInclusion(JsonInclude.Include.NON_NULL)
             .enable(SerializationFeature.INDENT_OUTPUT)
-            .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+            .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+            // an integer option given 2.5 is an error, not 2
+            .disable(DeserializationFeature.ACCEPT_FLOAT_AS_INT);
     /** One-line writer for JSON-lines logs. */
     public static final ObjectMapper LINES = FILES.copy().disable(SerializationFeature.INDENT_OUTPUT);
 

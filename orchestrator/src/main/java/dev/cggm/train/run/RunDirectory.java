@@ -103,7 +103,7 @@ public final class RunDirectory {
     }
 
     public TrainConfig readConfig() throws IOException {
-        return Json.read(root.resolve(CONFIG), TrainConfig.class);
+        return dev.cggm.train.TrainConfigs.read(root.resolve(CONFIG));
     }
 
     /** A complete checkpoint. */

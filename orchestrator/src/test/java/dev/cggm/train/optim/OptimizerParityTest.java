@@ -1,5 +1,6 @@
 package dev.cggm.train.optim;
 
+import dev.cggm.train.config.OptimizerKind;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.cggm.onnx.reference.PyTorchReference;
@@ -74,7 +75,7 @@ class OptimizerParityTest {
         }
         JsonNode expected = torch(tmp, spec(name, lr, wd, momentum, init, grads));
         ParameterSet.Param p = new ParameterSet.Param("w", new long[] {N}, "head", direct(init), direct(new float[N]), N);
-        Optimizer opt = Optimizer.create(name, wd, momentum);
+        Optimizer opt = Optimizer.create(OptimizerKind.of(name), wd, momentum);
         for (int s = 0; s < STEPS; s++) {
             p.grad().put(0, grads[s]);
             opt.step(List.of(p), lr);
@@ -112,9 +113,9 @@ class OptimizerParityTest {
             float[] init = {1, -2, 3};
             ParameterSet.Param a = new ParameterSet.Param("w", new long[] {3}, "head", direct(init), direct(new float[] {0.1f, -0.3f, 0.2f}), 3);
             ParameterSet.Param b = new ParameterSet.Param("w", new long[] {3}, "head", direct(init), direct(new float[] {0.1f, -0.3f, 0.2f}), 3);
-            Optimizer oa = Optimizer.create(name, 0.01, 0.9);
+            Optimizer oa = Optimizer.create(OptimizerKind.of(name), 0.01, 0.9);
             oa.step(List.of(a), 0.1);
-            Optimizer ob = Optimizer.create(name, 0.01, 0.9);
+            Optimizer ob = Optimizer.create(OptimizerKind.of(name), 0.01, 0.9);
             ob.restore(oa.state());
             b.value().put(0, new float[] {a.value().get(0), a.value().get(1), a.value().get(2)});
             oa.step(List.of(a), 0.1);
@@ -122,7 +123,7 @@ class OptimizerParityTest {
             for (int i = 0; i < 3; i++) {
                 assertEquals(a.value().get(i), b.value().get(i), 0.0, name);
             }
-            assertEquals(oa.steps(), ob.steps());
+            assertEquals(oa.state().keySet(), ob.state().keySet());
         }
     }
 }
