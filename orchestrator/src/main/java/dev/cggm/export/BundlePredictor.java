@@ -71,7 +71,13 @@ public final class BundlePredictor implements AutoCloseable {
         }
         List<String> labels = new ArrayList<>();
         card.path("labels").forEach(l -> labels.add(l.asText()));
-        int maxLength = card.findValue("max_length").asInt();
+        int maxLength = 0;
+        for (JsonNode m : card.path("modalities")) {
+            maxLength = Math.max(maxLength, m.path("tokenizer").path("max_length").asInt(0));
+        }
+        if (maxLength < 2) {
+            throw new BundleException(cardFile + " names no tokenizer max_length");
+        }
         TextTokenizer tok = TextTokenizer.load(ModelSource.file(dir.resolve(PipelineBundle.TOKENIZER)), maxLength);
         try {
             PreprocessorConfig pre = PreprocessorConfig.read(dir.resolve(PipelineBundle.PREPROCESSOR));
