@@ -132,7 +132,14 @@ public final class PipelineBundle {
         }
 
         ModelComposer c = new ModelComposer("cggm_pipeline");
-        Map<String, String> textOut = c.add(parse(textBytes, text.model().location()), "text", Map.of());
+        ModelProto textModel = parse(textBytes, text.model().location());
+        Map<String, String> textOut = c.add(textModel, "text", Map.of());
+        List<String> constants = textModel.getGraph().getInitializerList().stream().map(TensorProto::getName).toList();
+        for (ValueInfoProto in : textModel.getGraph().getInputList()) {   // the trained model needs max_length tokens
+            if (!constants.contains(in.getName())) {
+                c.retypeInput(int64Info(in.getName(), textInfo.maxLength()));
+            }
+        }
         Map<String, String> imageOut = c.add(parse(imageBytes, image.model().location()), "image", Map.of());
         Map<String, String> glueBind = new LinkedHashMap<>();
         for (FeatureGlue.Step s : steps) {
@@ -312,6 +319,14 @@ public final class PipelineBundle {
                 .addDim(TensorShapeProto.Dimension.newBuilder().setDimValue(width)).build();
         return ValueInfoProto.newBuilder().setName(name).setType(TypeProto.newBuilder().setTensorType(
                 TypeProto.Tensor.newBuilder().setElemType(TensorProto.DataType.FLOAT_VALUE).setShape(shape))).build();
+    }
+
+    private static ValueInfoProto int64Info(String name, int length) {
+        TensorShapeProto shape = TensorShapeProto.newBuilder()
+                .addDim(TensorShapeProto.Dimension.newBuilder().setDimParam("batch"))
+                .addDim(TensorShapeProto.Dimension.newBuilder().setDimValue(length)).build();
+        return ValueInfoProto.newBuilder().setName(name).setType(TypeProto.newBuilder().setTensorType(
+                TypeProto.Tensor.newBuilder().setElemType(TensorProto.DataType.INT64_VALUE).setShape(shape))).build();
     }
 
     private static int outputDim(ModelProto fusion) {

@@ -84,6 +84,8 @@ class PipelineBundleTest {
                 && p.getValue().contains("efficientnet-lite0")), "the card is in the model's metadata_props");
         List<String> inputs = proto.getGraph().getInputList().stream().map(v -> v.getName()).toList();
         assertEquals(List.of("input_ids", "attention_mask", "token_type_ids", "pixel_values"), inputs);
+        assertEquals(16, proto.getGraph().getInput(0).getType().getTensorType().getShape().getDim(1).getDimValue(),
+                "input_ids is [batch, max_length]");
         var again = TrainEndToEndTest.capture(() -> Main.run("export", run.toString(), "--out", bundle.toString()));
         assertEquals(1, again.code());
         assertTrue(again.err().contains("exists and is not empty"), again.err());

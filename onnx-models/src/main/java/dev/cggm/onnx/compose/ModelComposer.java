@@ -118,6 +118,20 @@ public final class ModelComposer {
         return outputs;
     }
 
+    /**
+     * Narrows the declared type of a graph input (e.g. a symbolic length that later parts fix to
+     * a size); the name must already be an input.
+     */
+    public void retypeInput(ValueInfoProto type) {
+        for (int i = 0; i < graph.getInputCount(); i++) {
+            if (graph.getInput(i).getName().equals(type.getName())) {
+                graph.setInput(i, type);
+                return;
+            }
+        }
+        throw new GraphException("the composed graph has no input '" + type.getName() + "'");
+    }
+
     /** Makes a composed value a graph output under {@code name} (through an Identity when the names differ). */
     public void output(String value, String name, ValueInfoProto type) {
         if (!names.contains(value)) {
