@@ -7,6 +7,7 @@ import java.util.List;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class BatchNormFoldingTest {
     /** Two output channels of two weights each; s = γ/√(var+ε) by hand: 2/√4 = 1 and 3/√(9) = 1 (ε = 0). */
@@ -42,5 +43,21 @@ class BatchNormFoldingTest {
         EfficientNetLiteConfig.Block first = EfficientNetLiteConfig.lite0().blocks().get(0);
         assertEquals(32, first.in());
         assertEquals(1, first.expandRatio());
+    }
+
+    /** A state dict of another architecture or variant is refused naming the first tensor that does not fit. */
+    @Test
+    void aCheckpointThatDoesNotFitIsRefusedNamingTheTensor() {
+        var cfg = EfficientNetLiteConfig.lite0();
+        IllegalArgumentException none = assertThrows(IllegalArgumentException.class,
+                () -> EfficientNetLite.build(cfg, java.util.Map.of()));
+        assertEquals("the checkpoint has no tensor '_conv_stem.weight' (is it an EfficientNet-Lite state dict of "
+                + "this variant?)", none.getMessage());
+        var wrong = java.util.Map.of("_conv_stem.weight", new dev.cggm.onnx.torch.TorchCheckpoint.Tensor(
+                "_conv_stem.weight", new long[] {40, 3, 3, 3}, new float[40 * 27], "FloatStorage"));
+        IllegalArgumentException shape = assertThrows(IllegalArgumentException.class,
+                () -> EfficientNetLite.build(cfg, wrong));
+        assertTrue(shape.getMessage().contains("[40, 3, 3, 3]") && shape.getMessage().contains("[32, 3, 3, 3]"),
+                shape.getMessage());
     }
 }
