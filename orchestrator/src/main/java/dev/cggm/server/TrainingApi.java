@@ -214,7 +214,7 @@ final class TrainingApi extends TrainingServiceGrpc.TrainingServiceImplBase {
             } catch (BundleException e) {
                 error = Status.FAILED_PRECONDITION.withDescription(data.redact(e.getMessage())).asRuntimeException();
             } catch (Exception | Error e) {
-                error = calls.internal(e);
+                error = calls.failure(e);
             }
             wake.run();
         }

@@ -13,6 +13,7 @@ public final class Architectures {
 
     static {
         register(new CggmModel());
+        register(new LateFusion());
     }
 
     private Architectures() {
