@@ -144,7 +144,8 @@ public final class Extractor {
         }
         return new ModalityInfo(c.name, o.image().name(), o.image().model().location(), o.image().model().sha256(),
                 o.image().pretrained(), null, null,
-                new StoreManifest.PreprocessingInfo(p.height(), p.width(), p.rescaleFactor(), mean, std, "bilinear"),
+                new StoreManifest.PreprocessingInfo(p.height(), p.width(), p.rescaleFactor(), mean, std, "bilinear",
+                        p.centerCrop() ? p.shortestEdge() : null),
                 shape(c), List.of(c.seqLen, c.hidden), c.pooling.id(), c.name + FeatureSchema.LENGTH_SUFFIX, null);
     }
 
