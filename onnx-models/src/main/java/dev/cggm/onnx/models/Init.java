@@ -47,4 +47,21 @@ public interface Init {
     static Init pytorchDefault(long fanIn) {
         return uniform(1.0 / Math.sqrt(fanIn));
     }
+
+    /**
+     * {@code nn.init.kaiming_normal_} (fan-in mode, ReLU gain): N(0, 2 / fan_in) with fan_in =
+     * shape[1]·receptive field, as the CGGM segmentation model initialises its convolutions.
+     */
+    static Init kaimingNormal() {
+        return (v, s, r) -> {
+            long fanIn = s[1];
+            for (int i = 2; i < s.length; i++) {
+                fanIn *= s[i];
+            }
+            double std = Math.sqrt(2.0 / fanIn);
+            for (int i = 0; i < v.length; i++) {
+                v[i] = (float) (r.nextGaussian() * std);
+            }
+        };
+    }
 }

@@ -49,6 +49,16 @@ public interface Task {
     TaskMetrics evaluate(float[] outputs, int outputDim, Targets targets);
 
     /**
+     * The metrics of a split fed batch by batch, for splits whose outputs are too large to hold at
+     * once (segmentation scores). By default the outputs are gathered and {@link #evaluate}d at the end.
+     *
+     * @param targets the whole split's targets, in row order
+     */
+    default TaskMetrics.Accumulator accumulator(int outputDim, Targets targets) {
+        return new TaskMetrics.Gathered(this, outputDim, targets);
+    }
+
+    /**
      * Checks targets before training: their type and shape, and every value (labels within
      * {@code numClasses}, finite values). Errors name the sample by {@code ids[row]}.
      */

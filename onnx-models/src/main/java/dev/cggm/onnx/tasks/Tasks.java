@@ -10,6 +10,7 @@ public final class Tasks {
 
     public static final Task CLASSIFICATION = register(new ClassificationTask());
     public static final Task REGRESSION = register(new RegressionTask());
+    public static final Task SEGMENTATION = register(new SegmentationTask());
 
     private Tasks() {
     }

@@ -28,6 +28,7 @@ public final class GradCheck {
     private double rtol = 1e-5;
     private double atol = 1e-7;
     private Graph training;
+    private Map<String, HostTensor> analyticInputs;
     private UnaryOperator<Graph> trainingTransform = UnaryOperator.identity();
     private Map<String, double[]> lastAnalytic;
 
@@ -44,6 +45,16 @@ public final class GradCheck {
      */
     public GradCheck analyticFrom(Graph trainingGraph) {
         this.training = trainingGraph;
+        return this;
+    }
+
+    /**
+     * As {@link #analyticFrom(Graph)}, the differentiated graph fed its own inputs — e.g. a float
+     * model's gradients checked against differences of its exact double twin.
+     */
+    public GradCheck analyticFrom(Graph trainingGraph, Map<String, HostTensor> feed) {
+        this.training = trainingGraph;
+        this.analyticInputs = new LinkedHashMap<>(feed);
         return this;
     }
 
@@ -67,6 +78,25 @@ public final class GradCheck {
         return this;
     }
 
+    /**
+     * {@code training} with the gradient of {@code param} multiplied by {@code factor}: a
+     * deliberately wrong gradient, for meta-tests showing that a check notices.
+     */
+    public static Graph scaleGradient(Graph training, String param, double factor) {
+        String out = Autodiff.GRAD_PREFIX + param;
+        dev.cggm.onnx.graph.Node id = training.producer(out);
+        if (!id.opType().equals("Identity")) {
+            throw new AssertionError(out + " is produced by " + id.opType() + ", not Identity");
+        }
+        training.addInitializer(dev.cggm.onnx.graph.Tensors.scalar("meta/factor", training.type(id.input(0)).dtype(),
+                factor));
+        List<dev.cggm.onnx.graph.Node> nodes = new ArrayList<>(training.nodes());
+        nodes.set(nodes.indexOf(id), new dev.cggm.onnx.graph.Node(id.name(), "Mul", "", List.of(id.input(0), "meta/factor"),
+                List.of(out), List.of()));
+        training.setNodes(nodes);
+        return training;
+    }
+
     /** The training graph the analytic gradients come from. */
     public Graph trainingGraph() {
         if (training != null) {
@@ -87,7 +117,7 @@ public final class GradCheck {
     public Map<String, double[]> analytic() throws Exception {
         try (OrtModel m = OrtModel.load(OnnxModels.toBytes(trainingGraph()))) {
             String[] names = wrt.stream().map(w -> Autodiff.GRAD_PREFIX + w).toArray(String[]::new);
-            Map<String, HostTensor> out = m.run(inputs, names);
+            Map<String, HostTensor> out = m.run(analyticInputs != null ? analyticInputs : inputs, names);
             Map<String, double[]> grads = new LinkedHashMap<>();
             for (String w : wrt) {
                 HostTensor g = out.get(Autodiff.GRAD_PREFIX + w);
@@ -188,6 +218,54 @@ public final class GradCheck {
             }
         }
         return errors;
+    }
+
+    /** A directional derivative of one parameter: autodiff's ⟨∇L, v⟩ against the central difference. */
+    public record Directional(String param, double analytic, double numeric) {
+        /** |analytic − numeric| / max(|analytic|, |numeric|, floor). */
+        public double error(double floor) {
+            return Math.abs(analytic - numeric) / Math.max(floor, Math.max(Math.abs(analytic), Math.abs(numeric)));
+        }
+
+        @Override
+        public String toString() {
+            return param + ": autodiff " + analytic + " vs finite difference " + numeric;
+        }
+    }
+
+    /**
+     * For each parameter, one random unit direction within that parameter alone: every tensor's
+     * gradient is checked on its own (for float-only models, where element-wise differences drown
+     * in rounding), with one differentiated run and two forward runs per parameter.
+     */
+    public List<Directional> checkEachParameterAlong(long seed) throws Exception {
+        Map<String, double[]> grads = analytic();
+        Random rng = new Random(seed);
+        List<Directional> out = new ArrayList<>();
+        try (OrtModel m = OrtModel.load(OnnxModels.toBytes(forward))) {
+            for (String w : wrt) {
+                double[] v = new double[inputs.get(w).size()];
+                double norm = 0;
+                for (int i = 0; i < v.length; i++) {
+                    v[i] = rng.nextGaussian();
+                    norm += v[i] * v[i];
+                }
+                norm = Math.sqrt(norm);
+                double predicted = 0;
+                double[] g = grads.get(w);
+                for (int i = 0; i < v.length; i++) {
+                    v[i] /= norm;
+                    predicted += g[i] * v[i];
+                }
+                Map<String, double[]> dir = new LinkedHashMap<>();
+                for (String other : wrt) {
+                    dir.put(other, other.equals(w) ? v : new double[inputs.get(other).size()]);
+                }
+                double numeric = (lossAlong(m, dir, eps) - lossAlong(m, dir, -eps)) / (2 * eps);
+                out.add(new Directional(w, predicted, numeric));
+            }
+        }
+        return out;
     }
 
     private double lossAlong(OrtModel m, Map<String, double[]> dir, double step) throws Exception {
