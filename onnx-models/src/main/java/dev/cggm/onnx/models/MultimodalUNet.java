@@ -73,7 +73,7 @@ public final class MultimodalUNet implements Architecture {
         int out = r.task().outputDim(r.numClasses());
         return switch (r.preset()) {
             case "tiny" -> new MultimodalUNetConfig(ordered, r.task(), out, List.of(4, 8), 1, 2, 0.1);
-            case "brats" -> new MultimodalUNetConfig(ordered, r.task(), out, List.of(8, 16, 32), 2, 4, 0.1);
+            case "brats" -> new MultimodalUNetConfig(ordered, r.task(), out, List.of(8, 16, 32, 64), 1, 4, 0.1);
             default -> throw new IllegalArgumentException("unknown preset '" + r.preset() + "' for " + ID
                     + "; known presets: tiny, brats");
         };

@@ -2,6 +2,8 @@ package dev.cggm.train.method;
 
 import dev.cggm.onnx.models.CggmModel;
 import dev.cggm.onnx.models.ModelFeature;
+import dev.cggm.onnx.models.MultimodalUNet;
+import dev.cggm.onnx.tasks.Tasks;
 import dev.cggm.onnx.runtime.HostTensor;
 import dev.cggm.train.ModelRoles;
 import dev.cggm.train.ParameterSet;
@@ -30,7 +32,7 @@ import java.util.Set;
 public final class Cggm implements BalancingMethod, GradientTransform {
     public static final MethodDescriptor<CggmOptions> DESCRIPTOR = new MethodDescriptor<>("cggm",
             "classifier-guided gradient modulation (Guo et al., NeurIPS 2024)", CggmOptions.class,
-            CggmOptions::defaults, List.of(CggmModel.ID), Set.of(ModelFeature.AUXILIARY_CLASSIFIERS), 2,
+            CggmOptions::defaults, List.of(CggmModel.ID, MultimodalUNet.ID), Set.of(ModelFeature.AUXILIARY_CLASSIFIERS), 2,
             Integer.MAX_VALUE, Cggm::new);
 
     private final CggmOptions options;
@@ -114,12 +116,14 @@ public final class Cggm implements BalancingMethod, GradientTransform {
             addedLoss = options.lambda() * balance;
         }
 
-        // 4. encoder gradients × coeff·ρ
+        // 4. encoder gradients × coeff·ρ (faithful on segmentation: the official code's names match nothing)
+        boolean scale = options.encoderScaling() == CggmOptions.EncoderScaling.ENCODERS
+                || step.task() != Tasks.SEGMENTATION;
         Map<String, Double> metrics = new LinkedHashMap<>();
         for (int k = 0; k < m; k++) {
             String modality = modalities.get(k);
             float factor = (float) (coeff[k] * options.rho());
-            for (ParameterSet.Param p : roles.encoder(modality)) {
+            for (ParameterSet.Param p : scale ? roles.encoder(modality) : List.<ParameterSet.Param>of()) {
                 GradientClipping.scale(p.grad(), p.size(), factor);
             }
             metrics.put("coeff/" + modality, coeff[k]);

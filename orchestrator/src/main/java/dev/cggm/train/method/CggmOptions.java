@@ -12,13 +12,41 @@ import dev.cggm.train.config.InvalidOption;
  * @param lambda       weight λ of the direction term L_gm
  * @param direction    what the direction term compares with the fusion out-layer
  * @param coefficients how accuracy changes become coefficients
+ * @param encoderScaling which parameters the coefficients scale
  */
 public record CggmOptions(
         @Doc("encoder gradients are scaled by coefficient x rho (> 0)") double rho,
         @Doc("weight of the direction term L_gm (>= 0)") double lambda,
         @Doc("direction term from out-layer 'weights' (official code) or 'gradients' (paper)") Direction direction,
         @Doc("coefficients 'faithful' (official formula) or 'guarded' (smoothed, kept when S ~ 0, clamped to [0, 2])")
-        Coefficients coefficients) implements MethodOptions {
+        Coefficients coefficients,
+        @Doc("coefficients scale the 'encoders' (default) or, 'faithful' to the official code, only what its name "
+                + "matching reaches: nothing on segmentation (only the direction term acts)")
+        EncoderScaling encoderScaling) implements MethodOptions {
+
+    /** Which gradients the coefficients scale. */
+    public enum EncoderScaling {
+        /** Every parameter of each modality's encoder (its {@code encoder/<m>} group): what the paper describes. */
+        ENCODERS,
+        /**
+         * What the official code's scaling reaches. It matches parameter names — {@code vision_encoder}
+         * and {@code text_encoder} on Food-101, {@code encoders.<i>} on MOSI and IEMOCAP, the names of
+         * the real encoders there — and on BraTS the same {@code vision_encoder}/{@code text_encoder},
+         * which its segmentation model does not have: there no gradient is scaled and only the
+         * direction term acts. So: the encoders, except on segmentation, where nothing.
+         */
+        FAITHFUL;
+
+        @JsonValue
+        public String id() {
+            return Choice.id(this);
+        }
+
+        @JsonCreator
+        public static EncoderScaling of(String id) {
+            return Choice.parse(EncoderScaling.class, "", id);
+        }
+    }
 
     /** The direction term's operands. */
     public enum Direction {
@@ -81,15 +109,20 @@ public record CggmOptions(
         InvalidOption.nonNegative("lambda", lambda);
         InvalidOption.required("direction", direction);
         InvalidOption.required("coefficients", coefficients);
+        encoderScaling = encoderScaling == null ? EncoderScaling.ENCODERS : encoderScaling;
     }
 
-    /** The official run scripts' values: ρ 1.3; λ 0.05 on Food-101, 0.2 on MOSI and IEMOCAP, 0.1 otherwise. */
+    /**
+     * The official run scripts' values: ρ 1.3 (1.0 on BraTS); λ 0.05 on Food-101, 0.2 on MOSI and
+     * IEMOCAP, 0.1 otherwise (BraTS too).
+     */
     public static CggmOptions defaults(String preset) {
         double lambda = switch (preset) {
             case "food101" -> 0.05;
             case "mosi", "iemocap" -> 0.2;
             default -> 0.1;
         };
-        return new CggmOptions(1.3, lambda, Direction.WEIGHTS, Coefficients.FAITHFUL);
+        double rho = "brats".equals(preset) ? 1.0 : 1.3;
+        return new CggmOptions(rho, lambda, Direction.WEIGHTS, Coefficients.FAITHFUL, EncoderScaling.ENCODERS);
     }
 }

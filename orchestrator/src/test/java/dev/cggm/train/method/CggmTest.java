@@ -73,7 +73,7 @@ class CggmTest {
     }
 
     Cggm cggm(double rho, double lambda, CggmOptions.Direction d, CggmOptions.Coefficients c) {
-        return new Cggm(new CggmOptions(rho, lambda, d, c), setup);
+        return new Cggm(new CggmOptions(rho, lambda, d, c, CggmOptions.EncoderScaling.ENCODERS), setup);
     }
 
     static double coeff(StepReport r, String m) {
