@@ -3,6 +3,9 @@ package dev.cggm.cli;
 import dev.cggm.features.datasets.Dataset;
 import dev.cggm.features.datasets.DatasetFormat;
 import dev.cggm.features.encoders.Encoders;
+import dev.cggm.features.imports.BratsSource;
+import dev.cggm.features.imports.ImportFormat;
+import dev.cggm.features.imports.ImportOptions;
 import dev.cggm.features.encoders.ImageEncoderSpec;
 import dev.cggm.features.encoders.TextEncoderSpec;
 import dev.cggm.features.images.PreprocessorConfig;
@@ -32,7 +35,10 @@ final class ExtractCommand implements Callable<Integer> {
     Path dataset;
 
     @Option(names = "--format", required = true, paramLabel = "FORMAT",
-            description = "food101 ({train,dev,test}.json), jsonl (manifest.jsonl) or demo (built-in, generated).")
+            description = "food101 ({train,dev,test}.json), jsonl (manifest.jsonl), demo (built-in, generated); "
+                    + "brats (the BraTS 2021 release: a folder of *_flair/_t1ce/_t1/_t2/_seg.nii.gz per case), brats-h5 "
+                    + "(the CGGM code's <split>/<case>.h5 volumes) or brats-demo (a generated BraTS-like dataset): MRI "
+                    + "volumes cut into axial slices for segmentation, no encoders.")
     String format;
 
     @Option(names = "--out", required = true, paramLabel = "STORE", description = "Feature store directory.")
@@ -92,9 +98,9 @@ final class ExtractCommand implements Callable<Integer> {
             description = "Decode/tokenize threads (default: half the cores, at least 1).")
     Integer workers;
 
-    @Option(names = "--shard-size", defaultValue = "1024", paramLabel = "N",
-            description = "Dataset entries per shard file (default: ${DEFAULT-VALUE}).")
-    int shardSize;
+    @Option(names = "--shard-size", paramLabel = "N",
+            description = "Dataset entries per shard file (default: 1024; brats formats: 8 cases).")
+    Integer shardSize;
 
     @Option(names = "--pooling", paramLabel = "MODALITY=none|cls|mean",
             description = "Store pooled features instead of full sequences, e.g. --pooling text=mean "
@@ -115,19 +121,33 @@ final class ExtractCommand implements Callable<Integer> {
     @Option(names = "--strict", description = "Fail on the first bad sample instead of skipping it.")
     boolean strict;
 
+    @Option(names = "--crop", defaultValue = "160", paramLabel = "N",
+            description = "brats formats: side of the centre crop of each axial slice (default: ${DEFAULT-VALUE}, as "
+                    + "the CGGM code).")
+    int crop;
+
+    @Option(names = "--normalize", defaultValue = "zscore", paramLabel = "zscore|none",
+            description = "brats formats: standardise each modality over the case's non-zero (brain) voxels "
+                    + "(default), or keep the stored values.")
+    String normalize;
+
     @Override
     public Integer call() throws Exception {
         // the flags' own rules first: nothing (a demo dataset, encoders) is prepared for a bad value
         require("--image-mean", imageMean == null ? null : PreprocessorConfig.meanProblem(imageMean));
         require("--image-std", imageStd == null ? null : PreprocessorConfig.stdProblem(imageStd));
         require("--split", splits == null ? null : ExtractionOptions.splitsProblem(splits));
+        if (format.toLowerCase(Locale.ROOT).startsWith("brats")) {
+            return volumes();
+        }
         DatasetFormat fmt = DatasetFormat.parse(format);
         ExecutionDevice dev = ExecutionDevice.parse(device);
         TextEncoderSpec text = Encoders.text(textEncoder, tokenizer);
         ImageEncoderSpec image = Encoders.image(imageEncoder, preprocessorConfig);
         Dataset ds = fmt.open(dataset); // last: opening the demo dataset generates it
         ExtractionOptions options = new ExtractionOptions(ds, text, image, image.preprocessingWith(imageSize, imageMean, imageStd), maxLength, dev, threads,
-                workers != null ? workers : ExtractionOptions.defaultWorkers(), batchSize, shardSize,
+                workers != null ? workers : ExtractionOptions.defaultWorkers(), batchSize,
+                shardSize != null ? shardSize : 1024,
                 pooling("text"), pooling("image"), Precision.parse(precision), strict, splits, limit);
         ExtractionResult r = Extractor.run(out, options, ConsoleProgress.auto());
         System.out.printf(Locale.ROOT, "feature store %s (%s, %.1f s, device %s)%n", r.store(), ds.format(), r.seconds(),
@@ -135,6 +155,19 @@ final class ExtractCommand implements Callable<Integer> {
         r.splits().forEach((split, s) -> System.out.printf(Locale.ROOT,
                 "  %-10s %6d samples  %6d rows  %4d bad (skipped, listed in manifest.json)%s%n", split, s.samples(),
                 s.rows(), s.errors(), s.resumedShards() > 0 ? "  [" + s.resumedShards() + " shards resumed]" : ""));
+        return 0;
+    }
+
+    /** The BraTS formats: volumes sliced into a segmentation store (the import path; no encoders run). */
+    private int volumes() throws java.io.IOException {
+        require("--split", splits == null ? null : ExtractionOptions.splitsProblem(splits));
+        ImportFormat fmt = ImportFormat.parse(format);
+        BratsSource.Options brats = ImportCommand.bratsOptions(crop, normalize);
+        ImportOptions options = new ImportOptions(shardSize != null ? shardSize : BratsSource.DEFAULT_SHARD_SIZE, 32,
+                Precision.parse(precision), strict, splits, limit);
+        try (BratsSource source = BratsSource.open(dataset, fmt, brats)) {
+            ImportCommand.run(out, source, options, "extract");
+        }
         return 0;
     }
 

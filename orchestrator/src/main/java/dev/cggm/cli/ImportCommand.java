@@ -1,6 +1,7 @@
 package dev.cggm.cli;
 
 import dev.cggm.features.FeatureException;
+import dev.cggm.features.imports.BratsSource;
 import dev.cggm.features.imports.IemocapSource;
 import dev.cggm.features.imports.ImportFormat;
 import dev.cggm.features.imports.ImportOptions;
@@ -27,9 +28,10 @@ import java.util.concurrent.Callable;
         description = {"Import existing features into a feature store (Arrow IPC shards + manifest.json), with the "
                 + "same resuming, checksums and bad-row listing as extract. Re-running the same command resumes."})
 final class ImportCommand implements Callable<Integer> {
-    @Option(names = "--format", required = true, paramLabel = "mosi|iemocap|table",
+    @Option(names = "--format", required = true, paramLabel = "mosi|iemocap|table|brats|brats-h5|brats-demo",
             description = "mosi: CMU-MOSI/MOSEI pickle as the CGGM/MulT code reads it; iemocap: the MMIN layout "
-                    + "(A/, V/, L/, target/); table: Parquet or Arrow files per split.")
+                    + "(A/, V/, L/, target/); table: Parquet or Arrow files per split; brats, brats-h5, brats-demo: "
+                    + "MRI volumes cut into slices (as ./cggm extract --format brats...).")
     String format;
 
     @Option(names = "--dataset", required = true, paramLabel = "PATH",
@@ -39,9 +41,9 @@ final class ImportCommand implements Callable<Integer> {
     @Option(names = "--out", required = true, paramLabel = "STORE", description = "Feature store directory.")
     Path out;
 
-    @Option(names = "--shard-size", defaultValue = "1024", paramLabel = "N",
-            description = "Entries per shard file (default: ${DEFAULT-VALUE}).")
-    int shardSize;
+    @Option(names = "--shard-size", paramLabel = "N",
+            description = "Entries per shard file (default: 1024; BraTS: 8 cases).")
+    Integer shardSize;
 
     @Option(names = "--batch-rows", defaultValue = "64", paramLabel = "N",
             description = "Rows per Arrow record batch (default: ${DEFAULT-VALUE}).")
@@ -105,26 +107,52 @@ final class ImportCommand implements Callable<Integer> {
             description = "table, regression: the values' documented range; rows outside it are bad rows.")
     List<Double> targetRange;
 
+    @Option(names = "--crop", defaultValue = "160", paramLabel = "N",
+            description = "brats: side of the centre crop of each axial slice (default: ${DEFAULT-VALUE}, as the CGGM code).")
+    int crop;
+
+    @Option(names = "--normalize", defaultValue = "zscore", paramLabel = "zscore|none",
+            description = "brats: standardise each modality over the case's non-zero (brain) voxels (default), or keep "
+                    + "the stored values.")
+    String normalize;
+
     @Override
     public Integer call() throws Exception {
         ImportFormat fmt = ImportFormat.parse(format);
-        ImportOptions options = new ImportOptions(shardSize, batchRows, Precision.parse(precision), strict, splits, limit);
-        try (ImportSource source = open(fmt)) {
-            ExtractionResult r = Importer.run(out, source, options, ConsoleProgress.auto("import"));
-            System.out.printf(Locale.ROOT, "feature store %s (%s import, %s, %d modalities, %.1f s)%n", r.store(),
-                    fmt.id(), source.task().type(), source.modalities().size(), r.seconds());
-            r.splits().forEach((split, s) -> System.out.printf(Locale.ROOT,
-                    "  %-10s %6d entries  %6d rows  %4d bad (skipped, listed in manifest.json)%s%n", split, s.samples(),
-                    s.rows(), s.errors(), s.resumedShards() > 0 ? "  [" + s.resumedShards() + " shards resumed]" : ""));
+        BratsSource.Options brats = bratsOptions(crop, normalize);
+        int shards = shardSize != null ? shardSize : fmt.isBrats() ? BratsSource.DEFAULT_SHARD_SIZE
+                : ImportOptions.DEFAULT_SHARD_SIZE;
+        ImportOptions options = new ImportOptions(shards, batchRows, Precision.parse(precision), strict, splits, limit);
+        try (ImportSource source = open(fmt, brats)) {
+            run(out, source, options, "import");
         }
         return 0;
     }
 
-    private ImportSource open(ImportFormat fmt) throws java.io.IOException {
+    /** The BraTS slicing options of the flags; a bad value is one line naming the flag. */
+    static BratsSource.Options bratsOptions(int crop, String normalize) {
+        if (!normalize.equals("zscore") && !normalize.equals("none")) {
+            throw new FeatureException("--normalize must be zscore or none, got '" + normalize + "'");
+        }
+        return new BratsSource.Options(crop, normalize.equals("zscore"));
+    }
+
+    /** Writes {@code source} into the store and prints what it holds (shared with {@code extract --format brats}). */
+    static void run(Path out, ImportSource source, ImportOptions options, String what) throws java.io.IOException {
+        ExtractionResult r = Importer.run(out, source, options, ConsoleProgress.auto(what));
+        System.out.printf(Locale.ROOT, "feature store %s (%s, %s, %d modalities, %.1f s)%n", r.store(),
+                source.format(), source.task().type(), source.modalities().size(), r.seconds());
+        r.splits().forEach((split, s) -> System.out.printf(Locale.ROOT,
+                "  %-10s %6d entries  %6d rows  %4d bad (skipped, listed in manifest.json)%s%n", split, s.samples(),
+                s.rows(), s.errors(), s.resumedShards() > 0 ? "  [" + s.resumedShards() + " shards resumed]" : ""));
+    }
+
+    private ImportSource open(ImportFormat fmt, BratsSource.Options brats) throws java.io.IOException {
         return switch (fmt) {
             case MOSI -> MosiSource.open(dataset);
             case IEMOCAP -> IemocapSource.open(dataset, cv, IemocapSource.Norm.parse(norm), labelNames);
             case TABLE -> TableSource.open(dataset, tableOptions());
+            case BRATS, BRATS_H5, BRATS_DEMO -> BratsSource.open(dataset, fmt, brats);
         };
     }
 

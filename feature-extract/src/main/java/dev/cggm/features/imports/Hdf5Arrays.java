@@ -86,6 +86,16 @@ final class Hdf5Arrays implements AutoCloseable {
             for (int i = 0; i < x.length; i++) {
                 out[i] = x[i];
             }
+        } else if (flat instanceof short[] x) {
+            out = new float[x.length];
+            for (int i = 0; i < x.length; i++) {
+                out[i] = x[i];
+            }
+        } else if (flat instanceof byte[] x) {
+            out = new float[x.length];
+            for (int i = 0; i < x.length; i++) {
+                out[i] = x[i];
+            }
         } else if (flat instanceof long[] x) {
             out = new float[x.length];
             for (int i = 0; i < x.length; i++) {

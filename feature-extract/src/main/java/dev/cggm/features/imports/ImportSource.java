@@ -24,6 +24,14 @@ public interface ImportSource extends AutoCloseable {
     /** Every input file, in a fixed order: their SHA-256 is the store's provenance. */
     List<Path> inputFiles();
 
+    /**
+     * The store's provenance checksum ({@code dataset.sha256}): by default the SHA-256 of every
+     * input file's bytes; a source of very large inputs (MRI volumes) may hash their listing instead.
+     */
+    default String inputChecksum() throws IOException {
+        return dev.cggm.features.store.InputChecksum.of(inputFiles());
+    }
+
     StoreManifest.TaskInfo task();
 
     /** Class names (classification), empty otherwise. */
@@ -84,24 +92,34 @@ public interface ImportSource extends AutoCloseable {
     }
 
     /**
-     * One entry: a row, or why it cannot be used.
+     * One entry: its rows — one for a sample, several for a volume cut into slices — or why it
+     * cannot be used.
      *
      * @param position position in the split
-     * @param row      the row (null when bad)
+     * @param rows     the rows (empty when bad)
      * @param error    the problem (null when good)
-     * @param file     the input file the row came from (named if a check rejects it), or null for the source's root
+     * @param file     the input file the rows came from (named if a check rejects one), or null for the source's root
      */
-    record Entry(long position, FeatureRow row, BadSampleException error, Path file) {
+    record Entry(long position, List<FeatureRow> rows, BadSampleException error, Path file) {
+        public Entry {
+            rows = rows == null ? List.of() : List.copyOf(rows);
+        }
+
         public static Entry good(long position, FeatureRow row) {
-            return new Entry(position, row, null, null);
+            return new Entry(position, List.of(row), null, null);
         }
 
         public static Entry good(long position, FeatureRow row, Path file) {
-            return new Entry(position, row, null, file);
+            return new Entry(position, List.of(row), null, file);
+        }
+
+        /** An entry of several rows (a volume's slices). */
+        public static Entry good(long position, List<FeatureRow> rows, Path file) {
+            return new Entry(position, rows, null, file);
         }
 
         public static Entry bad(long position, BadSampleException error) {
-            return new Entry(position, null, error, null);
+            return new Entry(position, List.of(), error, null);
         }
     }
 }

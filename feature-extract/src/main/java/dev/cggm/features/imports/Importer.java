@@ -4,7 +4,6 @@ import dev.cggm.features.BadSampleException;
 import dev.cggm.features.FeatureException;
 import dev.cggm.features.pipeline.ExtractionResult;
 import dev.cggm.features.pipeline.ProgressListener;
-import dev.cggm.features.store.InputChecksum;
 import dev.cggm.features.store.RowBatcher;
 import dev.cggm.features.store.Shard;
 import dev.cggm.features.store.StoreManifest;
@@ -21,7 +20,8 @@ import java.util.Map;
  * Writes an {@link ImportSource} into a feature store through {@link StoreWriter}: the same
  * shards, resuming (finished shards are skipped, a re-run with other inputs or settings is
  * refused), provenance (SHA-256 of every input file) and bad-entry reporting as
- * {@code cggm extract}. Rows are checked ({@link RowChecks}) before they are written.
+ * {@code cggm extract}. Rows are checked ({@link RowChecks}) before they are written; an entry may
+ * give several rows (a volume's slices), all written or, if one is bad, none.
  */
 public final class Importer {
     private final ImportSource source;
@@ -44,7 +44,7 @@ public final class Importer {
         long t0 = System.nanoTime();
         StoreManifest base = new StoreManifest(StoreManifest.FORMAT, StoreManifest.VERSION, StoreManifest.IN_PROGRESS,
                 new StoreManifest.DatasetInfo(source.format(), source.root().toAbsolutePath().normalize().toString(),
-                        InputChecksum.of(source.inputFiles())),
+                        source.inputChecksum()),
                 source.task(), source.labelNames(), o.shardSize(), o.precision().id(), source.modalities(),
                 new LinkedHashMap<>(), new StoreManifest.ExecutionInfo("none (import)", o.batchRows(), 0, 1,
                         Version.get()));
@@ -103,17 +103,17 @@ public final class Importer {
                         }
                         ImportSource.Entry e = rows.next();
                         BadSampleException problem = e.error();
-                        if (problem == null) {
+                        for (int r = 0; problem == null && r < e.rows().size(); r++) {
                             try {
-                                checks.check(e.row(), e.file() != null ? e.file() : source.root());
+                                checks.check(e.rows().get(r), e.file() != null ? e.file() : source.root());
                             } catch (BadSampleException bad) {
                                 problem = bad;
                             }
                         }
                         if (problem != null) {
-                            out.bad(shard, problem);
+                            out.bad(shard, problem);    // a bad row spoils its entry: a volume is kept whole or not at all
                         } else {
-                            batcher.add(e.row());
+                            batcher.addEntry(e.rows());
                         }
                         processed++;
                         progress.advanced(1);

@@ -98,6 +98,29 @@ public final class FeatureBatch {
         }
     }
 
+    /**
+     * Copies every row's target values (row-major) into {@code dst[offset …]}: uint8 targets
+     * (label maps) of values 0..127, kept small (a 160×160 mask is 25 KiB as bytes, 200 KiB as longs).
+     */
+    public void copyTargets(byte[] dst, int offset) {
+        FieldVector v = targetVector();
+        FieldVector data = v instanceof FixedSizeListVector l ? l.getDataVector() : v;
+        if (!(data instanceof org.apache.arrow.vector.UInt1Vector u)) {
+            throw new FeatureException("feature store target '" + manifest.task().target().column() + "' holds "
+                    + manifest.task().target().dtype() + " values, not uint8");
+        }
+        int n = rowCount() * manifest.task().target().width();
+        for (int i = 0; i < n; i++) {
+            byte b = u.get(i);
+            if (b < 0) {
+                throw new FeatureException("feature store target '" + manifest.task().target().column() + "' holds "
+                        + "the value " + (b & 0xff) + " in row " + i / manifest.task().target().width()
+                        + "; label maps hold classes 0..127");
+            }
+            dst[offset + i] = b;
+        }
+    }
+
     /** Copies every row's target values (row-major) into {@code dst[offset …]}: float32 targets (regression). */
     public void copyTargets(float[] dst, int offset) {
         FieldVector v = targetVector();

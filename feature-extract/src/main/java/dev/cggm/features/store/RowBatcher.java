@@ -12,6 +12,7 @@ import org.apache.arrow.vector.complex.FixedSizeListVector;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 
 /**
  * Appends {@link FeatureRow}s to a shard, one Arrow record batch per {@code batchRows} rows.
@@ -37,6 +38,19 @@ public final class RowBatcher {
 
     /** Appends one good row (and counts its entry as covered). */
     public void add(FeatureRow row) throws IOException {
+        append(row);
+        shard.covered(1);
+    }
+
+    /** Appends the rows of one dataset entry (a volume's slices) and counts the entry as covered, once. */
+    public void addEntry(List<FeatureRow> rows) throws IOException {
+        for (FeatureRow row : rows) {
+            append(row);
+        }
+        shard.covered(1);
+    }
+
+    private void append(FeatureRow row) throws IOException {
         check(row);
         if (pending == 0) {
             shard.writer().allocate(batchRows);
@@ -53,7 +67,6 @@ public final class RowBatcher {
                 ((IntVector) root.getVector(m.lengthColumn())).set(i, row.lengths().get(m.name()));
             }
         }
-        shard.covered(1);
         if (++pending == batchRows) {
             flush();
         }
@@ -114,13 +127,21 @@ public final class RowBatcher {
                     data.getDataBuffer().setByte(base + k, (byte) values[k]);
                 }
             }
+        } else if (target instanceof byte[] values && values.length == w && !(data instanceof Float4Vector)) {
+            for (int k = 0; k < w; k++) {
+                if (data instanceof BigIntVector b) {
+                    b.getDataBuffer().setLong(8 * (base + k), values[k]);
+                } else {
+                    data.getDataBuffer().setByte(base + k, values[k]);
+                }
+            }
         } else if (target instanceof float[] values && values.length == w && data instanceof Float4Vector) {
             for (int k = 0; k < w; k++) {
                 data.getDataBuffer().setFloat(4 * (base + k), values[k]);
             }
         } else {
             throw new FeatureException("target of shape " + info.shape() + " (" + info.dtype() + ") needs " + w
-                    + " values as long[] or float[]");
+                    + " values as long[], byte[] or float[]");
         }
         list.setNotNull(i);
     }

@@ -81,6 +81,8 @@ public final class FeatureStoreData {
                 }
                 if (targets instanceof float[] f) {
                     b.copyTargets(f, row * target.width());
+                } else if (targets instanceof byte[] bytes) {
+                    b.copyTargets(bytes, row * target.width());
                 } else {
                     b.copyTargets((long[]) targets, row * target.width());
                 }

@@ -50,6 +50,10 @@ public record StoreTask(Task task, int numClasses, List<String> labelNames, List
             throw new IllegalArgumentException("targets of " + rows + " samples of shape " + target.shape()
                     + " are too large to train from memory");
         }
-        return target.type() == dev.cggm.features.store.TargetType.FLOAT32 ? new float[(int) n] : new long[(int) n];
+        return switch (target.type()) {
+            case FLOAT32 -> new float[(int) n];
+            case UINT8 -> target.isScalar() ? new long[(int) n] : new byte[(int) n];   // label maps stay bytes
+            case INT64 -> new long[(int) n];
+        };
     }
 }
