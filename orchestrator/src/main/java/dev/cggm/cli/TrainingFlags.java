@@ -24,6 +24,9 @@ final class TrainingFlags {
     @Option(names = "--faithful-projection",
             description = "cggm-reference: project text with the image projection, as the official Food-101 code does.")
     boolean faithfulProjection;
+    @Option(names = "--augment", paramLabel = "none|brats",
+            description = "Augment training batches: none, or brats (the CGGM code's rotation, flip and noise; default for "
+                    + "the brats preset).") String augment;
     @Option(names = "--epochs") Integer epochs;
     @Option(names = "--batch-size") Integer batchSize;
     @Option(names = "--lr", description = "Learning rate of the model optimizer.") Double lr;
@@ -56,6 +59,7 @@ final class TrainingFlags {
         PATHS.put("--modalities", "data.modalities");
         PATHS.put("--modality-order", "model.modality_order");
         PATHS.put("--faithful-projection", "model.faithful_projection");
+        PATHS.put("--augment", "data.augmentation");
         PATHS.put("--epochs", "loop.epochs");
         PATHS.put("--batch-size", "loop.batch_size");
         PATHS.put("--lr", "optimizer.lr");
@@ -87,6 +91,7 @@ final class TrainingFlags {
         put(o, "--modalities", modalities);
         put(o, "--modality-order", modalityOrder);
         put(o, "--faithful-projection", faithfulProjection ? Boolean.TRUE : null);
+        put(o, "--augment", augment);
         put(o, "--epochs", epochs);
         put(o, "--batch-size", batchSize);
         put(o, "--lr", lr);

@@ -53,6 +53,7 @@ final class TrainOptionsMapper {
     static {
         FIELDS.put("data.features", "options.features");
         FIELDS.put("data.modalities", "options.modalities");
+        FIELDS.put("data.augmentation", "options.augmentation");
         FIELDS.put("model.preset", "options.preset");
         FIELDS.put("model.architecture", "options.architecture");
         FIELDS.put("model.modality_order", "options.modality_order");
@@ -203,6 +204,9 @@ final class TrainOptionsMapper {
         }
         if (o.hasFaithfulProjection()) {
             m.put("model.faithful_projection", o.getFaithfulProjection());
+        }
+        if (!o.getAugmentation().isBlank()) {
+            m.put("data.augmentation", o.getAugmentation());
         }
         // deprecated CGGM fields
         if (o.hasRho()) {

@@ -1,6 +1,7 @@
 package dev.cggm.train;
 
 import dev.cggm.onnx.models.MultimodalUNet;
+import dev.cggm.train.config.Augmentation;
 import dev.cggm.train.config.AuxiliaryOptions;
 import dev.cggm.train.config.DataOptions;
 import dev.cggm.train.config.LoopOptions;
@@ -23,7 +24,8 @@ import java.util.List;
  * SGD with momentum 0.9 and weight decay 3e-4, lr 1e-2 with a cosine schedule to 1e-3 after 10
  * warm-up epochs from 4e-4, classifiers lr 6e-3, 75 epochs, no clipping (the script's
  * {@code --clip} is never used by {@code segtrain.py}) — but batch 8 instead of 64, which is what a
- * CPU step of seconds affords. The method's own defaults come from its descriptor. Every value
+ * CPU step of seconds affords —, with the loader's augmentation (rotation, flip, noise). The
+ * method's own defaults come from its descriptor. Every value
  * can be overridden.
  */
 public final class Recipes {
@@ -32,7 +34,8 @@ public final class Recipes {
 
     /** The default configuration for {@code preset}, training {@code features} with {@code method}'s defaults. */
     public static TrainConfig defaults(String preset, String features, MethodDescriptor<?> method) {
-        DataOptions data = new DataOptions(features, List.of());
+        DataOptions data = new DataOptions(features, List.of(),
+                "brats".equals(preset) ? Augmentation.BRATS : Augmentation.NONE);
         ModelOptions model = new ModelOptions(preset, architecture(preset, method), List.of(), false);
         ScheduleOptions plateau = new ScheduleOptions(ScheduleKind.PLATEAU, 10, 0.1, 0, 0, 10, 0.1);
         RuntimeOptions runtime = new RuntimeOptions("auto", 0);

@@ -43,6 +43,10 @@ public record TrainConfig(
         InvalidOption.required("schedule", schedule);
         InvalidOption.required("loop", loop);
         InvalidOption.required("runtime", runtime);
+        if (schedule.kind() == dev.cggm.train.config.ScheduleKind.COSINE && schedule.warmupEpochs() > loop.epochs()) {
+            throw new InvalidOption("schedule.warmup_epochs", "must be at most the " + loop.epochs()
+                    + " epochs of the run, got " + schedule.warmupEpochs());
+        }
         MethodDescriptor<?> d = Methods.of(method);
         if (!d.architectures().contains(model.architecture())) {
             throw new InvalidOption("model.architecture", "method '" + d.id() + "' runs on " + d.architectures()

@@ -49,8 +49,22 @@ public final class BatchFeeder {
         }
     }
 
+    /**
+     * Edits an assembled batch before its tensors are made (augmentation): the features in place,
+     * [batch, L, D] per modality, and the targets returned (the same or new ones).
+     */
+    @FunctionalInterface
+    public interface Transform {
+        Targets apply(Map<String, FloatBuffer> features, Targets targets);
+    }
+
     /** Copies {@code rows} of {@code split} into the buffers and wraps them as tensors. */
     public Batch assemble(FeatureSplit split, int[] rows) throws OrtException {
+        return assemble(split, rows, null);
+    }
+
+    /** As {@link #assemble(FeatureSplit, int[])}, the batch passed through {@code transform} (null: none) first. */
+    public Batch assemble(FeatureSplit split, int[] rows, Transform transform) throws OrtException {
         int b = rows.length;
         Map<String, OnnxTensor> tensors = new LinkedHashMap<>();
         Map<String, FloatBuffer> views = new LinkedHashMap<>();
@@ -58,11 +72,15 @@ public final class BatchFeeder {
             for (ModalityShape m : modalities) {
                 FloatBuffer buf = features.get(m.name());
                 split.gather(m.name(), rows, buf);
-                FloatBuffer view = buf.duplicate().position(0).limit(b * m.valuesPerSample());
-                views.put(m.name(), view);
-                tensors.put(m.name(), OnnxTensor.createTensor(env, view, new long[] {b, m.seqLen(), m.dim()}));
+                views.put(m.name(), buf.duplicate().position(0).limit(b * m.valuesPerSample()));
             }
             Targets targets = split.targets().select(rows);
+            if (transform != null) {
+                targets = transform.apply(views, targets);
+            }
+            for (ModalityShape m : modalities) {
+                tensors.put(m.name(), OnnxTensor.createTensor(env, views.get(m.name()), new long[] {b, m.seqLen(), m.dim()}));
+            }
             tensors.put(ModelIO.LABEL, targetTensor(targets));
             return new Batch(b, rows, tensors, targets, views);
         } catch (OrtException | RuntimeException e) {
