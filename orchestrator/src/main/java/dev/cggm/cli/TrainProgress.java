@@ -58,7 +58,8 @@ final class TrainProgress implements TrainListener {
         }
         StringBuilder s = new StringBuilder(String.format(Locale.ROOT, "epoch %s: train loss %s, val loss %s",
                 r.get("epoch"), fmt(r.get("train_loss")), fmt(r.get("val_loss"))));
-        for (String key : new String[] {"val_acc", "val_f1_macro", "val_mae", "val_acc2", "val_imbalance"}) {
+        for (String key : new String[] {"val_acc", "val_f1_macro", "val_mae", "val_acc2", "val_dice", "val_dice_wt",
+                "val_dice_tc", "val_dice_et", "val_imbalance"}) {
             if (r.containsKey(key)) {
                 s.append(", ").append(key.substring(4)).append(' ').append(fmt(r.get(key)));
             }

@@ -16,13 +16,12 @@ import java.util.Map;
 public final class Evaluation {
     private final Task task;
     private final double loss;
-    private final float[] outputs;
-    private final int outputDim;
-    private final Targets targets;
     private final TaskMetrics metrics;
     private final Map<String, Double> modalityAccuracy = new LinkedHashMap<>();
 
     /**
+     * The figures of a split's outputs held at once.
+     *
      * @param outputs         predictions, row-major [rows, outputDim]
      * @param modalityOutputs each modality's own outputs, same layout
      */
@@ -30,11 +29,19 @@ public final class Evaluation {
                       Map<String, float[]> modalityOutputs) {
         this.task = task;
         this.loss = loss;
-        this.outputs = outputs;
-        this.outputDim = outputDim;
-        this.targets = targets;
         this.metrics = task.evaluate(outputs, outputDim, targets);
         modalityOutputs.forEach((m, o) -> modalityAccuracy.put(m, task.agreement(o, outputDim, targets)));
+    }
+
+    /**
+     * Figures already computed batch by batch (the task's {@link Task#accumulator}; each
+     * modality's agreement is a mean over samples, so the row-weighted mean of its batches').
+     */
+    public Evaluation(Task task, double loss, TaskMetrics metrics, Map<String, Double> modalityAccuracy) {
+        this.task = task;
+        this.loss = loss;
+        this.metrics = metrics;
+        this.modalityAccuracy.putAll(modalityAccuracy);
     }
 
     public double loss() {
@@ -48,18 +55,6 @@ public final class Evaluation {
     /** The selection score (higher is better). */
     public double score() {
         return metrics.score();
-    }
-
-    public float[] outputs() {
-        return outputs;
-    }
-
-    public int outputDim() {
-        return outputDim;
-    }
-
-    public Targets targets() {
-        return targets;
     }
 
     public Task task() {

@@ -10,10 +10,13 @@ import dev.cggm.onnx.models.ArchitectureConfig;
 import dev.cggm.onnx.runtime.DeviceSessions;
 import dev.cggm.onnx.runtime.HostTensor;
 import dev.cggm.onnx.tasks.Targets;
+import dev.cggm.onnx.tasks.TaskMetrics;
+import dev.cggm.onnx.tasks.Tasks;
 import dev.cggm.train.data.BatchFeeder;
 import dev.cggm.train.data.FeatureData;
 import dev.cggm.train.data.FeatureSplit;
 import dev.cggm.train.data.MaskFeeder;
+import dev.cggm.train.data.SliceAugmenter;
 import dev.cggm.train.method.BalancingMethod;
 import dev.cggm.train.method.GradientBuffers;
 import dev.cggm.train.method.GradientTransform;
@@ -137,6 +140,7 @@ public final class Trainer implements AutoCloseable {
                                 TrainListener listener, TrainControl control) throws IOException, OrtException {
         FeatureData d = data.select(cfg.data().modalities());
         DataChecks.check(d);
+        SliceAugmenter.check(cfg.data().augmentation(), d);
         ArchitectureConfig model = ModelFit.configure(cfg, d);
         BalancingMethod method = cfg.methodDescriptor().create(cfg.method(),
                 new MethodSetup(model, cfg.loop().seed(), cfg.loop().epochs()));
@@ -238,7 +242,8 @@ public final class Trainer implements AutoCloseable {
     private void trainStep(int[] rows) throws IOException, OrtException {
         long t0 = System.nanoTime();
         schedule.onStep(globalStep);
-        try (BatchFeeder.Batch batch = feeder.assemble(data.train(), rows);
+        try (BatchFeeder.Batch batch = feeder.assemble(data.train(), rows,
+                SliceAugmenter.forStep(cfg.data().augmentation(), data.modalities(), cfg.loop().seed(), globalStep));
              Tensors stepMasks = new Tensors(masks.masks(globalStep, rows.length))) {
             Step step = new Step(batch, stepMasks.map);
             StepPlan plan = method.plan(step);
@@ -333,7 +338,14 @@ public final class Trainer implements AutoCloseable {
         TrainingArtifacts.writeInferenceModel(model, method.graph(), params.snapshot(), run.inferenceModel());
         TrainResult result = result("succeeded", val.record(""), test.record(""), null);
         result.write(run.summary());
-        TrainingPlot.write(run.stepsLog(), run.epochsLog(), run.plot(), cfg.methodId());
+        boolean segmentation = data.task() == Tasks.SEGMENTATION;
+        TrainingPlot.write(run.stepsLog(), run.epochsLog(), run.plot(), cfg.methodId(),
+                segmentation ? "mean Dice" : "accuracy");
+        if (segmentation) {
+            SegmentationSnapshot.write(run.segmentationPicture(), data.validation(), model.modalityNames(),
+                    model.outputDim(), (rows, c) -> forEachBatch(data.validation(), rows, c),
+                    cfg.methodId() + ", best epoch " + bestEpoch + ", validation slices");
+        }
         return result;
     }
 
@@ -351,44 +363,47 @@ public final class Trainer implements AutoCloseable {
 
     // ------------------------------------------------------------------------------- evaluation
 
-    /** Loss, task metrics and per-modality accuracy of a split (eval model, no dropout). */
+    /**
+     * Loss, task metrics and per-modality accuracy of a split (eval model, no dropout), batch by
+     * batch: the task accumulates its metrics and each modality's agreement is averaged over the
+     * samples, so a split's outputs (a segmentation's score maps) are never held at once.
+     */
     public Evaluation evaluate(FeatureSplit split) {
         int n = split.size();
-        Map<String, float[]> modalityOutputs = new LinkedHashMap<>();
-        float[][] outputs = new float[1][];
+        TaskMetrics.Accumulator[] metrics = {null};
+        Map<String, Double> agreement = new LinkedHashMap<>();
         double[] lossSum = {0};
-        int[] perSample = {0};
         forEachBatch(split, (rows, targets, out) -> {
-            int start = rows[0];
-            float[] o = out.output();
-            perSample[0] = o.length / rows.length;
-            if (outputs[0] == null) {
-                outputs[0] = new float[n * perSample[0]];
-                for (String m : model.modalityNames()) {
-                    modalityOutputs.put(m, new float[n * perSample[0]]);
-                }
+            if (metrics[0] == null) {
+                metrics[0] = data.task().accumulator(out.output().length / rows.length, split.targets());
             }
+            metrics[0].add(rows[0], out.output(), rows.length);
             lossSum[0] += out.loss() * rows.length;
-            System.arraycopy(o, 0, outputs[0], start * perSample[0], o.length);
             for (String m : model.modalityNames()) {
                 float[] mo = out.modalityOutput(m);
-                System.arraycopy(mo, 0, modalityOutputs.get(m), start * perSample[0], mo.length);
+                agreement.merge(m, data.task().agreement(mo, mo.length / rows.length, targets) * rows.length, Double::sum);
             }
         });
-        return new Evaluation(data.task(), n == 0 ? Double.NaN : lossSum[0] / n, outputs[0] == null ? new float[0] : outputs[0],
-                perSample[0], split.targets(), modalityOutputs);
+        Map<String, Double> accuracy = new LinkedHashMap<>();
+        agreement.forEach((m, sum) -> accuracy.put(m, sum / n));
+        TaskMetrics result = metrics[0] != null ? metrics[0].result()
+                : data.task().evaluate(new float[0], model.outputDim(), split.targets());
+        return new Evaluation(data.task(), n == 0 ? Double.NaN : lossSum[0] / n, result, accuracy);
     }
 
     private void forEachBatch(FeatureSplit split, RunContext.BatchConsumer consumer) {
-        int n = split.size();
+        int[] all = new int[split.size()];
+        Arrays.setAll(all, i -> i);
+        forEachBatch(split, all, consumer);
+    }
+
+    /** Runs the eval model over {@code rows} of a split, in batches of the run's size. */
+    private void forEachBatch(FeatureSplit split, int[] rows, RunContext.BatchConsumer consumer) {
         int size = cfg.loop().batchSize();
-        for (int start = 0; start < n; start += size) {
-            int[] rows = new int[Math.min(size, n - start)];
-            for (int i = 0; i < rows.length; i++) {
-                rows[i] = start + i;
-            }
-            try (BatchFeeder.Batch batch = feeder.assemble(split, rows)) {
-                consumer.accept(rows, batch.targets(), runner.evaluate(batch.tensors(), Map.of()));
+        for (int start = 0; start < rows.length; start += size) {
+            int[] batchRows = Arrays.copyOfRange(rows, start, Math.min(rows.length, start + size));
+            try (BatchFeeder.Batch batch = feeder.assemble(split, batchRows)) {
+                consumer.accept(batchRows, batch.targets(), runner.evaluate(batch.tensors(), Map.of()));
             } catch (OrtException e) {
                 throw new IllegalStateException("evaluating the " + split.name() + " split failed: " + e.getMessage(), e);
             }

@@ -29,6 +29,14 @@ public final class TrainingPlot {
     }
 
     public static void write(Path steps, Path epochs, Path png, String title) throws IOException {
+        write(steps, epochs, png, title, "accuracy");
+    }
+
+    /**
+     * @param agreement what the task's per-modality agreement is called ("accuracy"; "mean Dice" of
+     *                  each modality decoder for segmentation)
+     */
+    public static void write(Path steps, Path epochs, Path png, String title, String agreement) throws IOException {
         Map<String, List<double[]>> acc = new LinkedHashMap<>();
         Map<String, List<double[]>> coeff = new LinkedHashMap<>();
         for (String line : Files.readAllLines(steps, StandardCharsets.UTF_8)) {
@@ -58,7 +66,7 @@ public final class TrainingPlot {
             });
         }
         XYChart accChart = new XYChartBuilder().width(900).height(380)
-                .title(title + ": per-modality classifier accuracy").xAxisTitle("step").yAxisTitle("accuracy").build();
+                .title(title + ": per-modality classifier " + agreement).xAxisTitle("step").yAxisTitle(agreement).build();
         acc.forEach((m, pts) -> addSeries(accChart, m + " (train, smoothed)", smooth(pts), false));
         valAcc.forEach((m, pts) -> addSeries(accChart, m + " (validation)", pts, true));
         XYChart coeffChart = new XYChartBuilder().width(900).height(380)

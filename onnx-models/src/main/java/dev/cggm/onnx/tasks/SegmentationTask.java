@@ -69,17 +69,22 @@ final class SegmentationTask implements Task {
         return w;
     }
 
+    /**
+     * {@inheritDoc} {@code outputDim} may be the values per sample (C·H·W, as the trainer passes
+     * it) or the class count C: the output's length tells which.
+     */
     @Override
     public double agreement(float[] output, int outputDim, Targets targets) {
         int n = targets.rows();
         if (n == 0) {
             return 0;
         }
-        List<SegmentationRegions.Region> regions = SegmentationRegions.of(outputDim);
-        int pixels = pixels(output, outputDim, targets);
+        int pixels = targets.valuesPerSample();
+        int classes = classes(output.length, outputDim, targets);
+        List<SegmentationRegions.Region> regions = SegmentationRegions.of(classes);
         double sum = 0;
         for (int i = 0; i < n; i++) {
-            double[] d = SegmentationRegions.dice(regions, output, i * outputDim * pixels, outputDim, pixels, targets,
+            double[] d = SegmentationRegions.dice(regions, output, i * classes * pixels, classes, pixels, targets,
                     i * pixels);
             sum += Arrays.stream(d).average().orElse(Double.NaN);
         }
@@ -88,7 +93,7 @@ final class SegmentationTask implements Task {
 
     @Override
     public TaskMetrics evaluate(float[] outputs, int outputDim, Targets targets) {
-        TaskMetrics.Accumulator a = accumulator(outputDim, targets);
+        TaskMetrics.Accumulator a = accumulator(classes(outputs.length, outputDim, targets), targets);
         a.add(0, outputs, targets.rows());
         return a.result();
     }
@@ -96,7 +101,10 @@ final class SegmentationTask implements Task {
     /** Per-sample Dice summed batch by batch: a split's scores are never held at once. */
     @Override
     public TaskMetrics.Accumulator accumulator(int outputDim, Targets targets) {
-        List<SegmentationRegions.Region> regions = SegmentationRegions.of(outputDim);
+        int pixels = targets.valuesPerSample();
+        // values per sample (C·H·W) or the class count C (always fewer than the pixels)
+        int classes = outputDim >= 2 * pixels && outputDim % pixels == 0 ? outputDim / pixels : outputDim;
+        List<SegmentationRegions.Region> regions = SegmentationRegions.of(classes);
         List<String> names = regions.stream().map(SegmentationRegions.Region::name).toList();
         double[] sums = new double[regions.size()];
         int[] count = {0};
@@ -106,13 +114,12 @@ final class SegmentationTask implements Task {
                 if (rows == 0) {
                     return;
                 }
-                int pixels = targets.valuesPerSample();
-                if ((long) rows * outputDim * pixels != outputs.length) {
-                    throw new IllegalArgumentException(rows + " samples of " + outputDim + " x " + pixels
-                            + " scores need " + (long) rows * outputDim * pixels + " values, got " + outputs.length);
+                if ((long) rows * classes * pixels != outputs.length) {
+                    throw new IllegalArgumentException(rows + " samples of " + classes + " x " + pixels
+                            + " scores need " + (long) rows * classes * pixels + " values, got " + outputs.length);
                 }
                 for (int i = 0; i < rows; i++) {
-                    double[] d = SegmentationRegions.dice(regions, outputs, i * outputDim * pixels, outputDim, pixels,
+                    double[] d = SegmentationRegions.dice(regions, outputs, i * classes * pixels, classes, pixels,
                             targets, (firstRow + i) * pixels);
                     for (int k = 0; k < d.length; k++) {
                         sums[k] += d[k];
@@ -132,14 +139,18 @@ final class SegmentationTask implements Task {
         };
     }
 
-    private static int pixels(float[] output, int outputDim, Targets targets) {
+    /** The class count of {@code length} scores for the targets' rows: {@code outputDim} itself, or per sample ÷ pixels. */
+    private static int classes(int length, int outputDim, Targets targets) {
         int pixels = targets.valuesPerSample();
-        if ((long) targets.rows() * outputDim * pixels != output.length) {
-            throw new IllegalArgumentException(targets.rows() + " label maps of " + pixels + " pixels need "
-                    + (long) targets.rows() * outputDim * pixels + " scores of " + outputDim + " classes, got "
-                    + output.length);
+        long rows = targets.rows();
+        if (rows * outputDim * pixels == length && outputDim >= 2) {
+            return outputDim;
         }
-        return pixels;
+        if (rows * outputDim == length && outputDim % pixels == 0 && outputDim / pixels >= 2) {
+            return outputDim / pixels;
+        }
+        throw new IllegalArgumentException(rows + " label maps of " + pixels + " pixels do not fit " + length
+                + " scores (" + outputDim + " per sample or classes)");
     }
 
     @Override

@@ -172,6 +172,11 @@ public final class RunDirectory {
         return root.resolve("summary.json");
     }
 
+    /** Segmentation runs: validation slices with their ground truth and predictions. */
+    public Path segmentationPicture() {
+        return root.resolve("segmentation.png");
+    }
+
     public Path plot() {
         return root.resolve("training.png");
     }
