@@ -440,6 +440,18 @@ public final class Trainer implements AutoCloseable {
         return order;
     }
 
+    /**
+     * A method's random source at (seed, step, pass, site) ({@link StepContext#random}); public so
+     * that reference drivers can replay a method's draws.
+     */
+    public static SplittableRandom methodRandom(long seed, long step, int pass, int site) {
+        long s = seed;
+        s = s * 0x9E3779B97F4A7C15L + step;
+        s = s * 0x9E3779B97F4A7C15L + pass;
+        s = s * 0x9E3779B97F4A7C15L + site;
+        return new SplittableRandom(s);
+    }
+
     private int[] batchRows(int[] order, int step) {
         int from = step * cfg.loop().batchSize();
         return Arrays.copyOfRange(order, from, Math.min(order.length, from + cfg.loop().batchSize()));
@@ -650,11 +662,7 @@ public final class Trainer implements AutoCloseable {
 
         @Override
         public SplittableRandom random(int site) {
-            long s = cfg.loop().seed();
-            s = s * 0x9E3779B97F4A7C15L + globalStep;
-            s = s * 0x9E3779B97F4A7C15L + pass;
-            s = s * 0x9E3779B97F4A7C15L + site;
-            return new SplittableRandom(s);
+            return methodRandom(cfg.loop().seed(), globalStep, pass, site);
         }
 
         @Override

@@ -22,6 +22,7 @@ public final class Methods {
     static {
         register(JointTraining.DESCRIPTOR);
         register(Cggm.DESCRIPTOR);
+        register(dev.cggm.train.method.igm.Igm.DESCRIPTOR);
         variant("none", "joint", Map.of());
         variant("cggm-guarded", "cggm", Map.of("coefficients", "guarded"));
     }
