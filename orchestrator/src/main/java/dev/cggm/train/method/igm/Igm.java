@@ -74,7 +74,8 @@ public final class Igm implements BalancingMethod, GradientTransform {
     public static final String SECOND_LABEL = "igm/label_b";
     /** Method input: the mixup weight λ (a scalar). */
     public static final String LAMBDA = "igm/lambda";
-    private static final int MIXUP_SITE = 0;
+    /** The site of the step's random source the mixup draws come from. */
+    public static final int MIXUP_SITE = 0;
 
     private final IgmOptions options;
     private final List<String> modalities;
