@@ -52,8 +52,9 @@ class IgmReferenceParityTest {
         Assumptions.assumeTrue(PyTorchReference.available(), PyTorchReference.MISSING);
         FeatureData data = projected.equals("all") ? equalWidths(3, 32, 24, 8) : SyntheticFeatures.classification(3, 32, 24, 8, 6);
         TrainConfig cfg = TrainConfigs.resolve("tiny", "in-memory", "igm", Map.ofEntries(
-                Map.entry("method.flat", flat), Map.entry("method.projected", projected), Map.entry("method.rho", rho),
-                Map.entry("method.rho_head", rhoHead), Map.entry("loop.epochs", EPOCHS), Map.entry("loop.batch_size", BATCH),
+                Map.entry("method.stage_epochs", List.of(1)), Map.entry("method.flat", flat),
+                Map.entry("method.projected", projected), Map.entry("method.flat_rho", rho),
+                Map.entry("method.flat_rho_head", rhoHead), Map.entry("loop.epochs", EPOCHS), Map.entry("loop.batch_size", BATCH),
                 Map.entry("loop.seed", SEED), Map.entry("loop.clip", 0.0), Map.entry("optimizer.kind", "sgd"),
                 Map.entry("optimizer.lr", 0.05), Map.entry("optimizer.momentum", 0.9), Map.entry("optimizer.weight_decay", 1e-4),
                 Map.entry("schedule.kind", "none"), Map.entry("runtime.device", "cpu"), Map.entry("runtime.threads", 1)));
@@ -88,8 +89,8 @@ class IgmReferenceParityTest {
         settings.put("tau", o.tau());
         settings.put("flat_ratio", o.flatRatio());
         settings.put("flat", flat);
-        settings.put("rho", o.rho());
-        settings.put("rho_head", o.rhoHead());
+        settings.put("rho", o.flatRho());
+        settings.put("rho_head", o.flatRhoHead());
         settings.put("projected", projected);
         Path settingsFile = tmp.resolve("settings.json");
         Json.writeAtomically(settingsFile, settings);

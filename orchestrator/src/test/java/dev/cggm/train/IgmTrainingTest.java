@@ -41,7 +41,7 @@ class IgmTrainingTest {
         return TrainConfigs.resolve("tiny", "in-memory", "igm", Map.ofEntries(Map.entry("loop.epochs", epochs),
                 Map.entry("loop.batch_size", 16), Map.entry("loop.seed", 4), Map.entry("runtime.device", "cpu"),
                 Map.entry("runtime.threads", 1), Map.entry("loop.checkpoint_every", 3), Map.entry("method.flat", "sam"),
-                Map.entry("method.rho", 0.05), Map.entry("method.rho_head", 0.05), Map.entry("method.projected", "all")));
+                Map.entry("method.flat_rho", 0.05), Map.entry("method.flat_rho_head", 0.05), Map.entry("method.projected", "all")));
     }
 
     @Test

@@ -79,7 +79,8 @@ public final class Igm implements BalancingMethod, GradientTransform {
 
     private final IgmOptions options;
     private final List<String> modalities;
-    private final IgmStages stages;
+    /** The schedule; with the default (empty) stage lengths known only once the run's length is ({@link #setup}). */
+    private IgmStages stages;
     /** P of each hooked layer of the previous stage's modality, for the stage {@link #projectionStage}. */
     private Map<String, float[]> projections = new LinkedHashMap<>();
     private int projectionStage = -1;
@@ -90,7 +91,14 @@ public final class Igm implements BalancingMethod, GradientTransform {
     public Igm(IgmOptions options, MethodSetup setup) {
         this.options = options;
         this.modalities = List.copyOf(setup.modalities());
-        this.stages = IgmStages.of(options.stageEpochs(), modalities.size());
+        this.stages = options.stageEpochs().isEmpty() ? null : IgmStages.of(options.stageEpochs(), modalities.size());
+    }
+
+    @Override
+    public void setup(RunContext run) {
+        if (stages == null) {
+            stages = IgmStages.auto(run.epochs(), modalities.size());
+        }
     }
 
     /** The loss term of a modality's mixup loss. */
@@ -103,7 +111,11 @@ public final class Igm implements BalancingMethod, GradientTransform {
         return "igm/input_mean/" + layer;
     }
 
+    /** The schedule (after {@link #setup} when the stage lengths are the default). */
     public IgmStages stages() {
+        if (stages == null) {
+            throw new IllegalStateException("the default IGM schedule is known once the run is set up");
+        }
         return stages;
     }
 
@@ -180,7 +192,7 @@ public final class Igm implements BalancingMethod, GradientTransform {
 
     @Override
     public void onEpochStart(RunContext run) {
-        IgmStages.Stage stage = stages.at(run.epoch());
+        IgmStages.Stage stage = stages().at(run.epoch());
         if (!stage.startsAt(run.epoch())) {
             return;
         }
@@ -225,7 +237,7 @@ public final class Igm implements BalancingMethod, GradientTransform {
 
     @Override
     public StepPlan plan(StepContext step) {
-        IgmStages.Stage stage = stages.at(step.epoch());
+        IgmStages.Stage stage = stages().at(step.epoch());
         String m = modalities.get(stage.modality());
         int n = step.batchSize();
         Mixup mix = Mixup.draw(step.random(MIXUP_SITE), n, options.mixupAlpha());
@@ -252,7 +264,7 @@ public final class Igm implements BalancingMethod, GradientTransform {
 
     @Override
     public StepReport apply(StepContext step) {
-        IgmStages.Stage stage = stages.at(step.epoch());
+        IgmStages.Stage stage = stages().at(step.epoch());
         String m = modalities.get(stage.modality());
         List<ParameterSet.Param> trained = trained(step.roles(), m);
         Set<String> encoder = new HashSet<>();
@@ -307,7 +319,7 @@ public final class Igm implements BalancingMethod, GradientTransform {
     /** θ ← θ + ρ·g/‖g‖ per tensor, in float as the official code computes it; tensors with a zero gradient stay. */
     private void perturb(List<ParameterSet.Param> trained, Set<String> encoder) {
         for (ParameterSet.Param p : trained) {
-            float rho = (float) (encoder.contains(p.name()) ? options.rho() : options.rhoHead());
+            float rho = (float) (encoder.contains(p.name()) ? options.flatRho() : options.flatRhoHead());
             if (rho == 0) {
                 continue;
             }

@@ -50,6 +50,15 @@ public record IgmStages(List<Integer> lengths) {
         return new IgmStages(lengths);
     }
 
+    /**
+     * The default schedule of a run of {@code epochs} epochs: two cycles through the modalities
+     * (as the official Kinetics-Sounds, Sarcasm and Twitter schedules have), every stage
+     * ⌊epochs / 2M⌋ epochs long (at least one); epochs left over continue the cycle.
+     */
+    public static IgmStages auto(int epochs, int modalities) {
+        return new IgmStages(java.util.Collections.nCopies(modalities, Math.max(1, epochs / (2 * modalities))));
+    }
+
     /** The stage that contains {@code epoch}. */
     public Stage at(int epoch) {
         if (epoch < 0) {

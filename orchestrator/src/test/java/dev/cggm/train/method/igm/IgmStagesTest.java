@@ -47,6 +47,17 @@ class IgmStagesTest {
     }
 
     @Test
+    void theDefaultIsTwoCyclesOfTheRun() {
+        // 10 epochs, 2 modalities: stages of 2; 3 modalities: of 1 (10 / 6), cycling on
+        assertEquals(List.of(2, 2), IgmStages.auto(10, 2).lengths());
+        assertEquals(List.of("0:0", "0:0", "1:1", "1:1", "2:0", "2:0", "3:1", "3:1", "4:0", "4:0"),
+                trace(IgmStages.auto(10, 2), 10));
+        assertEquals(List.of(1, 1, 1), IgmStages.auto(10, 3).lengths());
+        assertEquals(List.of(1, 1), IgmStages.auto(2, 2).lengths(), "at least one epoch per stage");
+        assertEquals(List.of(15, 15), IgmStages.auto(60, 2).lengths());
+    }
+
+    @Test
     void badLengthsAreRefused() {
         var e = assertThrows(IllegalArgumentException.class, () -> IgmStages.of(List.of(1, 2), 3));
         assertTrue(e.getMessage().contains("stage_epochs has 2 values but the model has 3 modalities"), e.getMessage());

@@ -351,7 +351,7 @@ class IgmTest {
         assertEquals("stage_epochs", e.field());
         assertEquals("flat_ratio", assertThrows(dev.cggm.train.config.InvalidOption.class, () -> new IgmOptions(List.of(1),
                 0.4, 1.5, IgmOptions.Flat.SAM, 0, 0, 1, IgmOptions.Projected.HEAD, 0, 0.1)).field());
-        assertEquals("rho_head", assertThrows(dev.cggm.train.config.InvalidOption.class, () -> new IgmOptions(List.of(1),
+        assertEquals("flat_rho_head", assertThrows(dev.cggm.train.config.InvalidOption.class, () -> new IgmOptions(List.of(1),
                 0.4, 0.3, IgmOptions.Flat.SAM, 0, -1, 1, IgmOptions.Projected.HEAD, 0, 0.1)).field());
         assertEquals("stage_lr_gamma", assertThrows(dev.cggm.train.config.InvalidOption.class, () -> new IgmOptions(
                 List.of(1), 0.4, 0.3, IgmOptions.Flat.SAM, 0, 0, 1, IgmOptions.Projected.HEAD, 3, 0)).field());
