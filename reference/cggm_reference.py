@@ -128,11 +128,14 @@ class FusedModel(nn.Module):
         self.proj2 = nn.Linear(d, d)
         self.out_layer = nn.Linear(d, cfg["output_dim"])
         self.p_out = p["out"]
+        # the official Food-101 code sends every modality through the first projection (projv)
+        self.faithful_projection = cfg.get("faithful_projection", False)
 
     def forward(self, inputs, masks):
         hs = []
         for i, x in enumerate(inputs):                                         # x: [B, L, D]
-            x = self.proj[i](x.transpose(1, 2)).permute(2, 0, 1)               # [L, B, d]
+            proj = self.proj[0] if self.faithful_projection else self.proj[i]
+            x = proj(x.transpose(1, 2)).permute(2, 0, 1)                        # [L, B, d]
             hs.append(self.encoders[i](x, masks))
         last = self.fusion(torch.cat(hs), masks)[0]                            # [B, d]
         h = masks.apply(F.relu(self.proj1(last)), self.p_out, list(last.shape))

@@ -299,7 +299,8 @@ def end_to_end(client: CggmClient, args) -> dict:
             print(f"  #{event.sequence} {state_name(event.state_change.state)} {event.state_change.reason}", flush=True)
         elif kind == "epoch":
             v = event.epoch.validation
-            print(f"  #{event.sequence} epoch {event.epoch.epoch}: val loss {v.loss:.4f}, acc "
+            loss = v.loss if v.HasField("loss") else float("nan")  # unset: not finite (never 0 in its place)
+            print(f"  #{event.sequence} epoch {event.epoch.epoch}: val loss {loss:.4f}, acc "
                   f"{v.task_metrics['acc']:.3f}, per-modality {dict(v.classifier_accuracy)}", flush=True)
     run = client.get_run(run.run_id)
     if run.state != jobs.JOB_STATE_SUCCEEDED:

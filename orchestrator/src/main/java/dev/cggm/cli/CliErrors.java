@@ -1,8 +1,9 @@
 package dev.cggm.cli;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import dev.cggm.onnx.artifacts.JsonErrors;
 import picocli.CommandLine;
 
-import java.io.IOException;
 import java.nio.file.NoSuchFileException;
 
 /**
@@ -21,14 +22,15 @@ final class CliErrors implements CommandLine.IExecutionExceptionHandler {
         return 1;
     }
 
+    /** The failure as one line: its message's first line (a parser's source excerpt and the like stay out). */
     static String describe(Throwable e) {
         if (e instanceof NoSuchFileException nsf) {
             return (nsf.getReason() != null ? nsf.getReason() + ": " : "no such file: ") + nsf.getFile();
         }
-        if (e instanceof IOException && e.getMessage() != null) {
-            return e.getMessage();
+        if (e instanceof JsonProcessingException) {
+            return JsonErrors.describe(e);
         }
-        String msg = e.getMessage();
-        return msg == null || msg.isBlank() ? e.getClass().getSimpleName() : msg;
+        String msg = JsonErrors.firstLine(e.getMessage());
+        return msg.isBlank() ? e.getClass().getSimpleName() : msg;
     }
 }

@@ -56,15 +56,18 @@ final class ExtractCommand implements Callable<Integer> {
     Path preprocessorConfig;
 
     @Option(names = "--image-size", paramLabel = "N",
-            description = "Resize images to NxN (default: from the preprocessor config, else 224).")
+            description = "Resize images to NxN (default: the image encoder's input size: 64 for vit-tiny-seeded, "
+                    + "an export's preprocessor_config.json, else 224).")
     Integer imageSize;
 
     @Option(names = "--image-mean", paramLabel = "R,G,B", split = ",",
-            description = "Per-channel normalisation mean (default: preprocessor config, else 0.5,0.5,0.5).")
+            description = "Per-channel normalisation mean, 3 finite values (default: the encoder's preprocessor "
+                    + "config, else 0.5,0.5,0.5).")
     float[] imageMean;
 
     @Option(names = "--image-std", paramLabel = "R,G,B", split = ",",
-            description = "Per-channel normalisation std (default: preprocessor config, else 0.5,0.5,0.5).")
+            description = "Per-channel normalisation std, 3 values > 0 (default: the encoder's preprocessor "
+                    + "config, else 0.5,0.5,0.5).")
     float[] imageStd;
 
     @Option(names = "--max-length", defaultValue = "50", paramLabel = "N",
@@ -112,11 +115,15 @@ final class ExtractCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        // the flags' own rules first: nothing (a demo dataset, encoders) is prepared for a bad value
+        require("--image-mean", imageMean == null ? null : PreprocessorConfig.meanProblem(imageMean));
+        require("--image-std", imageStd == null ? null : PreprocessorConfig.stdProblem(imageStd));
+        require("--split", splits == null ? null : ExtractionOptions.splitsProblem(splits));
         DatasetFormat fmt = DatasetFormat.parse(format);
         ExecutionDevice dev = ExecutionDevice.parse(device);
-        Dataset ds = fmt.open(dataset);
         TextEncoderSpec text = Encoders.text(textEncoder, tokenizer);
         ImageEncoderSpec image = Encoders.image(imageEncoder, preprocessorConfig);
+        Dataset ds = fmt.open(dataset); // last: opening the demo dataset generates it
         ExtractionOptions options = new ExtractionOptions(ds, text, image, image.preprocessingWith(imageSize, imageMean, imageStd), maxLength, dev, threads,
                 workers != null ? workers : ExtractionOptions.defaultWorkers(), batchSize, shardSize,
                 pooling("text"), pooling("image"), Precision.parse(precision), strict, splits, limit);
@@ -127,6 +134,12 @@ final class ExtractCommand implements Callable<Integer> {
                 "  %-10s %6d samples  %6d rows  %4d bad (skipped, listed in manifest.json)%s%n", split, s.samples(),
                 s.rows(), s.errors(), s.resumedShards() > 0 ? "  [" + s.resumedShards() + " shards resumed]" : ""));
         return 0;
+    }
+
+    private static void require(String flag, String problem) {
+        if (problem != null) {
+            throw new IllegalArgumentException(flag + ": " + problem);
+        }
     }
 
     private Pooling pooling(String modality) {

@@ -30,6 +30,7 @@ public final class Main implements Runnable {
     static final long STACK_BYTES = 64L << 20;
 
     public static void main(String[] args) throws InterruptedException {
+        StopSignals.install();
         int[] code = {1};
         Thread cli = new Thread(null, () -> code[0] = run(args), "cggm", STACK_BYTES);
         cli.start();

@@ -33,7 +33,7 @@ final class ServeCommand implements Callable<Integer> {
     Path dataDir;
 
     @Option(names = "--token-file", required = true, paramLabel = "FILE",
-            description = "File holding the bearer token (one line, >= 16 characters, not readable by others: "
+            description = "File holding the bearer token (one line, >= 16 characters, readable by its owner only: "
                     + "chmod 600).")
     Path tokenFile;
 
@@ -69,7 +69,11 @@ final class ServeCommand implements Callable<Integer> {
         ServerConfig cfg = new ServerConfig(host, port, dataDir, tokenFile, tlsCert, tlsKey, maxConcurrentRuns,
                 maxConcurrentExtractions, maxQueued, maxMessageBytes, Duration.ofSeconds(shutdownGrace));
         CggmServer server = CggmServer.start(cfg);
-        Runtime.getRuntime().addShutdownHook(new Thread(server::shutdown, "cggm-shutdown"));
+        if (!StopSignals.onStop(server::shutdown)) {
+            // signals are not ours to handle on this JVM: stop in a shutdown hook, racing ONNX
+            // Runtime's own (see StopSignals), which is the best that is left
+            Runtime.getRuntime().addShutdownHook(new Thread(server::shutdown, "cggm-shutdown"));
+        }
         if (!cfg.tls() && !InetAddress.getByName(host).isLoopbackAddress()) {
             System.err.println("warning: listening on " + host + " without TLS: bearer tokens cross the network in "
                     + "clear text; pass --tls-cert and --tls-key");
@@ -77,7 +81,13 @@ final class ServeCommand implements Callable<Integer> {
         System.out.println("cggm server listening on " + host + ":" + server.port() + " (" + (cfg.tls() ? "TLS" : "plaintext")
                 + "), data directory " + dataDir.toAbsolutePath().normalize());
         System.out.flush();
-        server.awaitTermination();
+        if (!server.awaitTermination()) {
+            // a job is still inside ONNX Runtime: exiting normally would run ONNX Runtime's shutdown
+            // hook under it; stop as kill -9 would (every run resumes from its last checkpoint)
+            System.out.flush();
+            System.err.flush();
+            Runtime.getRuntime().halt(0);
+        }
         return 0;
     }
 }

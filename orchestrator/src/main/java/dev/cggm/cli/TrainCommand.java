@@ -60,7 +60,7 @@ final class TrainCommand implements Callable<Integer> {
     TrainingFlags flags;
 
     @Option(names = "--json", description = "Print the run summary as one JSON line at the end of stdout.") boolean json;
-    @Option(names = "--quiet", description = "No progress output.") boolean quiet;
+    @Option(names = "--quiet", description = "No progress output and no closing summary line (errors still go to stderr).") boolean quiet;
 
     @Spec
     CommandSpec spec;

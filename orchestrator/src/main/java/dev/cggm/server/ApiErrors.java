@@ -2,6 +2,8 @@ package dev.cggm.server;
 
 import ai.onnxruntime.OrtException;
 import dev.cggm.features.FeatureException;
+import dev.cggm.features.store.InvalidStoreException;
+import dev.cggm.onnx.artifacts.JsonErrors;
 import dev.cggm.train.TrainingFailed;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -52,7 +54,7 @@ final class ApiErrors {
         if (e instanceof NoSuchFileException nsf) {
             return (nsf.getReason() != null ? nsf.getReason() + ": " : "no such file: ") + nsf.getFile();
         }
-        String msg = e.getMessage();
+        String msg = e.getMessage() == null ? null : JsonErrors.firstLine(e.getMessage());
         boolean userFacing = e instanceof TrainingFailed || e instanceof FeatureException
                 || e instanceof IllegalArgumentException || e instanceof IllegalStateException
                 || e instanceof IOException || e instanceof OrtException;
@@ -61,6 +63,15 @@ final class ApiErrors {
         }
         return "internal error (" + e.getClass().getSimpleName() + (msg == null ? "" : ": " + msg)
                 + "); the server log has the details";
+    }
+
+    /**
+     * The status of a failed call: FAILED_PRECONDITION for a feature store that cannot be used as
+     * it is (damaged files, bad values: the server's data, not the request, must change), INTERNAL
+     * otherwise.
+     */
+    static Status status(Throwable e) {
+        return e instanceof InvalidStoreException ? Status.FAILED_PRECONDITION : Status.INTERNAL;
     }
 
     /** Whether a failure is one of the expected kinds (bad data, bad options, I/O), not a bug worth a stack trace. */

@@ -7,16 +7,18 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFileAttributeView;
 import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.security.MessageDigest;
+import java.util.EnumSet;
 import java.util.Set;
 
 /**
  * The shared secret clients present as {@code authorization: Bearer <token>}. Read once at start
  * from the token file, which must hold one token of at least {@value #MIN_LENGTH} printable
  * characters without spaces (surrounding whitespace and the final newline are ignored) and must
- * not be readable or writable by others: the server refuses to start otherwise, as ssh refuses a
- * private key with open permissions ({@code chmod 600 FILE}; in Kubernetes, mount the secret with
- * {@code defaultMode: 0400}).
+ * be readable and writable by its owner only (no group or other permission): the server refuses to
+ * start otherwise, as ssh refuses a private key with open permissions ({@code chmod 600 FILE}; in
+ * Kubernetes, mount the secret with {@code defaultMode: 0400}).
  */
 final class BearerToken {
     static final int MIN_LENGTH = 16;
@@ -34,9 +36,12 @@ final class BearerToken {
         PosixFileAttributeView posix = Files.getFileAttributeView(file, PosixFileAttributeView.class);
         if (posix != null) {
             Set<PosixFilePermission> perms = posix.readAttributes().permissions();
-            if (perms.contains(PosixFilePermission.OTHERS_READ) || perms.contains(PosixFilePermission.OTHERS_WRITE)) {
-                throw new IOException("token file " + file + " is accessible by other users; restrict it with "
-                        + "chmod 600 " + file);
+            Set<PosixFilePermission> open = EnumSet.of(PosixFilePermission.GROUP_READ, PosixFilePermission.GROUP_WRITE,
+                    PosixFilePermission.OTHERS_READ, PosixFilePermission.OTHERS_WRITE);
+            open.retainAll(perms);
+            if (!open.isEmpty()) {
+                throw new IOException("token file " + file + " is accessible by users other than its owner ("
+                        + PosixFilePermissions.toString(perms) + "); restrict it with chmod 600 " + file);
             }
         }
         String t = Files.readString(file, StandardCharsets.UTF_8).strip();

@@ -10,9 +10,10 @@ import org.slf4j.LoggerFactory;
 import java.util.concurrent.Callable;
 
 /**
- * How service methods answer: a StatusRuntimeException becomes that status; any other failure
- * becomes INTERNAL with a one-line message (the stack trace goes to the server log, never to the
- * client; the data directory's absolute path is never shown). A call whose deadline passed (or that its client cancelled) before the work is done
+ * How service methods answer: a StatusRuntimeException becomes that status; a damaged feature
+ * store FAILED_PRECONDITION; any other failure INTERNAL — each with a one-line message (a stack
+ * trace goes to the server log for unexpected failures only, never to the client; the data
+ * directory's absolute path is never shown). A call whose deadline passed (or that its client cancelled) before the work is done
  * is not carried out: {@link #checkAlive()} is called before anything is changed.
  */
 final class Calls {
@@ -37,7 +38,7 @@ final class Calls {
             out.onError(e);
             return;
         } catch (Exception | Error e) {
-            out.onError(internal(e));
+            out.onError(failure(e));
             return;
         }
         out.onNext(result);
@@ -52,7 +53,7 @@ final class Calls {
         } catch (StatusRuntimeException e) {
             out.onError(e);
         } catch (Exception | Error e) {
-            out.onError(internal(e));
+            out.onError(failure(e));
         }
     }
 
@@ -66,12 +67,14 @@ final class Calls {
         }
     }
 
-    StatusRuntimeException internal(Throwable e) {
+    /** The status a failed call answers with (see {@link ApiErrors#status}), logged: expected kinds as one line. */
+    StatusRuntimeException failure(Throwable e) {
+        String message = data.redact(ApiErrors.describe(e));
         if (ApiErrors.expected(e)) {
-            LOG.warn("request failed: {}", e.toString());
+            LOG.warn("request failed: {}", message);
         } else {
             LOG.error("request failed", e);
         }
-        return Status.INTERNAL.withDescription(data.redact(ApiErrors.describe(e))).asRuntimeException();
+        return ApiErrors.status(e).withDescription(message).asRuntimeException();
     }
 }

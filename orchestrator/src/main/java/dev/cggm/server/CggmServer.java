@@ -22,6 +22,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ThreadFactory;
@@ -31,7 +32,8 @@ import java.util.stream.Stream;
 
 /**
  * The cggm gRPC server: TrainingService and FeatureService over Netty (plaintext or TLS), with
- * {@code grpc.health.v1} health checking and server reflection, bearer-token authentication on
+ * {@code grpc.health.v1} health checking and server reflection ({@code grpc.reflection.v1} and
+ * {@code v1alpha}), bearer-token authentication on
  * everything but health, and jobs persisted under the data directory.
  *
  * <p>At start it loads every run and extraction recorded in the data directory: a run that was
@@ -53,7 +55,9 @@ public final class CggmServer {
     private final JobExecutor extractionExecutor;
     private final ExecutorService streams;
     private final ExecutorService compute;
+    private final CountDownLatch stoppedLatch = new CountDownLatch(1);
     private boolean stopped;
+    private volatile boolean stoppedCleanly;
 
     private CggmServer(ServerConfig config, Server server, HealthStatusManager health, JobRegistry<RunJob> runs,
                        JobRegistry<ExtractionJob> extractions, JobExecutor runExecutor, JobExecutor extractionExecutor,
@@ -107,6 +111,7 @@ public final class CggmServer {
                 .addService(new TrainingApi(data, runs, runExecutor, cfg.maxQueued(), streams, compute))
                 .addService(new FeatureApi(data, extractions, extractionExecutor, cfg.maxQueued(), streams))
                 .addService(ProtoReflectionServiceV1.newInstance())
+                .addService(reflectionV1Alpha())
                 .addService(health.getHealthService())
                 .build();
         CggmServer s = new CggmServer(cfg, server, health, runs, extractions, runExecutor, extractionExecutor, streams,
@@ -130,6 +135,16 @@ public final class CggmServer {
         }
         LOG.info("{} runs and {} extractions in {}", loadedRuns.size(), loadedExtractions.size(), data.root());
         return s;
+    }
+
+    /**
+     * Server reflection as {@code grpc.reflection.v1alpha}, beside v1: many clients (Python's
+     * grpcio-reflection, older grpcurl, Postman) speak only v1alpha. grpc-java deprecates the
+     * class in favour of v1; serving both is what it recommends while clients move.
+     */
+    @SuppressWarnings("deprecation")
+    private static io.grpc.BindableService reflectionV1Alpha() {
+        return io.grpc.protobuf.services.ProtoReflectionService.newInstance();
     }
 
     private interface Loader<J> {
@@ -195,36 +210,55 @@ public final class CggmServer {
     /**
      * Graceful stop: health turns NOT_SERVING, no new calls or jobs are accepted, running
      * trainings checkpoint at their next step boundary and running extractions stop after the
-     * sample in flight — both are queued again for the next start — for at most the configured
-     * grace period; then open streams are closed.
+     * sample in flight — both are queued again for the next start — and predictions in progress
+     * end, for at most the configured grace period; then open streams are closed. When this
+     * returns with {@code true}, nothing of the server uses ONNX Runtime any more.
+     *
+     * <p>Call it before the JVM's shutdown starts, not from a shutdown hook: ONNX Runtime releases
+     * its native environment in a shutdown hook of its own, which would run concurrently with the
+     * jobs this waits for (see {@code dev.cggm.cli.StopSignals}).
+     *
+     * @return whether every job and prediction stopped within the grace period
      */
-    public synchronized void shutdown() {
+    public synchronized boolean shutdown() {
         if (stopped) {
-            return;
+            return stoppedCleanly;
         }
         stopped = true;
         LOG.info("shutting down: running jobs checkpoint and are queued again for the next start");
-        health.enterTerminalState();
-        runExecutor.stop();
-        extractionExecutor.stop();
-        runs.all().forEach(RunJob::stopForShutdown);
-        extractions.all().forEach(ExtractionJob::stopForShutdown);
-        server.shutdown();
+        boolean idle = false;
         try {
+            health.enterTerminalState();
+            runExecutor.stop();
+            extractionExecutor.stop();
+            runs.all().forEach(RunJob::stopForShutdown);
+            extractions.all().forEach(ExtractionJob::stopForShutdown);
+            server.shutdown();
             long deadline = System.nanoTime() + config.shutdownGrace().toNanos();
-            boolean idle = runExecutor.awaitIdle(config.shutdownGrace())
-                    & extractionExecutor.awaitIdle(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
+            idle = runExecutor.awaitIdle(config.shutdownGrace())
+                    & extractionExecutor.awaitIdle(left(deadline));
+            server.shutdownNow(); // closes open streams: predictions whose caller is gone stop at their next batch
+            compute.shutdown();
+            idle &= compute.awaitTermination(left(deadline).toMillis(), TimeUnit.MILLISECONDS);
             if (!idle) {
                 LOG.warn("jobs still running after {} s; they will be PAUSED (runs) or queued again (extractions) at "
                         + "the next start", config.shutdownGrace().toSeconds());
             }
-            server.shutdownNow();
             server.awaitTermination(5, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             server.shutdownNow();
+            idle = false;
+        } finally {
+            stopExecutors();
+            stoppedCleanly = idle;
+            stoppedLatch.countDown();
         }
-        stopExecutors();
+        return idle;
+    }
+
+    private static Duration left(long deadlineNanos) {
+        return Duration.ofNanos(Math.max(0, deadlineNanos - System.nanoTime()));
     }
 
     private void stopExecutors() {
@@ -232,8 +266,12 @@ public final class CggmServer {
         compute.shutdownNow();
     }
 
-    /** Blocks until the server has shut down. */
-    public void awaitTermination() throws InterruptedException {
-        server.awaitTermination();
+    /**
+     * Blocks until {@link #shutdown()} has finished (called from another thread); returns what it
+     * returned: whether every job stopped within the grace period.
+     */
+    public boolean awaitTermination() throws InterruptedException {
+        stoppedLatch.await();
+        return stoppedCleanly;
     }
 }

@@ -67,8 +67,12 @@ final class ExtractionOptionsMapper {
         if (o.hasImageSize()) {
             TrainOptionsMapper.range("options.image_size", o.getImageSize(), 1, 8192);
         }
-        checkTriple("options.image_mean", o.getImageMeanList());
-        checkTriple("options.image_std", o.getImageStdList());
+        if (o.getImageMeanCount() > 0) {
+            require("options.image_mean", PreprocessorConfig.meanProblem(floats(o.getImageMeanList())));
+        }
+        if (o.getImageStdCount() > 0) {
+            require("options.image_std", PreprocessorConfig.stdProblem(floats(o.getImageStdList())));
+        }
         b.setMaxLength(o.hasMaxLength() ? TrainOptionsMapper.range("options.max_length", o.getMaxLength(), 2, 8192)
                 : dev.cggm.features.pipeline.ExtractionOptions.DEFAULT_MAX_LENGTH);
         b.setDevice(o.getDevice().isBlank() ? "auto" : TrainOptionsMapper.device("options.device", o.getDevice()));
@@ -91,6 +95,7 @@ final class ExtractionOptionsMapper {
                 throw ApiErrors.invalid("options.splits", "'" + s + "' is not a split name (letters, digits, _ . -)");
             }
         }
+        require("options.splits", dev.cggm.features.pipeline.ExtractionOptions.splitsProblem(o.getSplitsList()));
         if (o.getLimit() < 0) {
             throw ApiErrors.invalid("options.limit", "must be >= 0, got " + o.getLimit());
         }
@@ -144,14 +149,10 @@ final class ExtractionOptionsMapper {
         return p;
     }
 
-    private static void checkTriple(String field, List<Float> values) {
-        if (!values.isEmpty() && values.size() != 3) {
-            throw ApiErrors.invalid(field, "give 3 values (R, G, B) or none, got " + values.size());
-        }
-        for (float v : values) {
-            if (!Float.isFinite(v)) {
-                throw ApiErrors.invalid(field, "values must be finite, got " + v);
-            }
+    /** INVALID_ARGUMENT naming {@code field} when a shared rule found a problem. */
+    private static void require(String field, String problem) {
+        if (problem != null) {
+            throw ApiErrors.invalid(field, problem);
         }
     }
 

@@ -12,7 +12,9 @@ import dev.cggm.api.v1.ListExtractionsResponse;
 import dev.cggm.api.v1.ListFeatureSetsRequest;
 import dev.cggm.api.v1.ListFeatureSetsResponse;
 import dev.cggm.api.v1.WatchExtractionRequest;
+import dev.cggm.features.FeatureException;
 import dev.cggm.features.store.StoreManifest;
+import dev.cggm.onnx.artifacts.JsonErrors;
 import io.grpc.stub.StreamObserver;
 
 import java.nio.file.Files;
@@ -57,7 +59,7 @@ final class FeatureApi extends FeatureServiceGrpc.FeatureServiceImplBase {
                 }
                 Path store = data.features().resolve(featureSet);
                 if (Files.isRegularFile(store.resolve(StoreManifest.FILE))) {
-                    if (StoreManifest.COMPLETE.equals(StoreManifest.read(store).status())) {
+                    if (StoreManifest.COMPLETE.equals(existing(featureSet, store).status())) {
                         throw ApiErrors.alreadyExists("feature set '" + featureSet + "' already exists and is complete");
                     }
                 } else if (Files.isDirectory(store) && !empty(store)) {
@@ -109,6 +111,16 @@ final class FeatureApi extends FeatureServiceGrpc.FeatureServiceImplBase {
     @Override
     public void listFeatureSets(ListFeatureSetsRequest req, StreamObserver<ListFeatureSetsResponse> out) {
         calls.unary(out, () -> FeatureSets.list(data, req.getPageSize(), req.getPageToken()));
+    }
+
+    /** The manifest of the feature set being extracted into; FAILED_PRECONDITION naming it when it is damaged. */
+    private StoreManifest existing(String featureSet, Path store) {
+        try {
+            return StoreManifest.read(store);
+        } catch (FeatureException e) {
+            throw ApiErrors.failedPrecondition("feature set '" + featureSet + "' exists but cannot be extracted into: "
+                    + data.redact(JsonErrors.firstLine(e.getMessage())));
+        }
     }
 
     private static boolean empty(Path dir) throws java.io.IOException {

@@ -276,6 +276,18 @@ final class RunJob extends Job<RunEvent> {
         }
     }
 
+    /**
+     * The run's directory cannot be continued as it is (see
+     * {@link dev.cggm.train.run.DamagedRunException}): PAUSED, not FAILED — nothing was changed,
+     * so once what is missing is restored, ResumeRun continues it.
+     */
+    synchronized void cannotContinue(String message) {
+        control = null;
+        if (state == JOB_STATE_RUNNING) {
+            moveTo(JOB_STATE_PAUSED, "cannot continue: " + message);
+        }
+    }
+
     synchronized void failed(String message) {
         control = null;
         if (state == JOB_STATE_RUNNING) {

@@ -8,6 +8,7 @@ import dev.cggm.api.v1.Scheduler;
 import dev.cggm.api.v1.SelectBy;
 import dev.cggm.api.v1.TrainOptions;
 import dev.cggm.features.FeatureException;
+import dev.cggm.features.store.InvalidStoreException;
 import dev.cggm.features.store.StoreManifest;
 import com.google.protobuf.Struct;
 import com.google.protobuf.Value;
@@ -379,6 +380,8 @@ final class TrainOptionsMapper {
         StoreManifest m;
         try {
             m = StoreManifest.read(dir);
+        } catch (InvalidStoreException e) {
+            throw ApiErrors.failedPrecondition(field + ": " + e.getMessage().replace(dir.toString(), clientPath));
         } catch (FeatureException e) {
             throw ApiErrors.invalid(field, "'" + clientPath + "' is not a feature store (no readable manifest.json); "
                     + "create one with FeatureService.CreateExtraction");

@@ -196,7 +196,7 @@ final class TrainingApi extends TrainingServiceGrpc.TrainingServiceImplBase {
             } catch (IllegalArgumentException e) {
                 error = Status.INVALID_ARGUMENT.withDescription(data.redact(e.getMessage())).asRuntimeException();
             } catch (Exception | Error e) {
-                error = calls.internal(e);
+                error = calls.failure(e);
             }
             wake.run();
         }

@@ -9,17 +9,14 @@ import dev.cggm.train.TrainResult;
 import dev.cggm.train.Trainer;
 import dev.cggm.train.data.FeatureStoreData;
 import dev.cggm.train.data.InMemoryFeatureData;
+import dev.cggm.train.run.DamagedRunException;
 import dev.cggm.train.run.RunDirectory;
 import io.grpc.StatusRuntimeException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Comparator;
 import java.util.Map;
-import java.util.stream.Stream;
 
 /**
  * Executes a run on a job thread: starts the trainer on a fresh run directory, or resumes it from
@@ -44,6 +41,10 @@ final class TrainingTask {
         }
         try {
             job.ended(train(control));
+        } catch (DamagedRunException e) {
+            // nothing was changed: once what is missing is restored, ResumeRun continues the run
+            LOG.warn("run {} cannot continue: {}", job.id(), e.getMessage());
+            job.cannotContinue(data.redact(e.getMessage()));
         } catch (StatusRuntimeException e) {
             job.failed(e.getStatus().getDescription());
         } catch (Throwable e) {
@@ -62,20 +63,23 @@ final class TrainingTask {
         TrainConfig wanted = TrainOptionsMapper.config(o, features);
         Path runDir = job.runDirectory();
         TrainListener listener = new Listener();
-        boolean resume = hasCheckpoint(runDir);
+        // a run directory with anything of value in it is resumed, never cleared: a start
+        // interrupted before its step-0 checkpoint is the only one that starts over
+        boolean resume = !RunDirectory.unstarted(runDir);
         TrainConfig cfg = wanted;
         if (resume) {
             // the stored config rules; only where the features are (the data directory may have
             // moved) and the device/threads of a ResumeRun may change, as with --resume
             RunDirectory dir = RunDirectory.open(runDir);
             TrainConfig stored = dir.readConfig();
+            dir.latestCheckpoint(); // what is missing, if anything, before any session is opened
             cfg = stored.with(Map.of("data.features", wanted.data().features(), "runtime.device", wanted.runtime().device(),
                     "runtime.threads", wanted.runtime().threads()));
             if (!cfg.equals(stored)) {
                 dir.writeConfig(cfg);
             }
         } else {
-            deleteTree(runDir); // a start that never reached its first checkpoint: start over
+            RunDirectory.clearUnstarted(runDir);
         }
         DeviceSessions sessions = cfg.sessions();
         try (InMemoryFeatureData store = FeatureStoreData.load(Path.of(cfg.data().features()));
@@ -83,23 +87,6 @@ final class TrainingTask {
                      : Trainer.start(cfg, runDir, store, sessions, listener, control)) {
             job.trainingStarted(trainer.stepsPerEpoch(), cfg.loop().epochs());
             return trainer.run();
-        }
-    }
-
-    /** Whether the run directory holds a checkpoint to continue from (written at the end of Trainer.start). */
-    static boolean hasCheckpoint(Path runDir) throws IOException {
-        return Files.isRegularFile(runDir.resolve(RunDirectory.CONFIG))
-                && RunDirectory.open(runDir).latestCheckpoint().isPresent();
-    }
-
-    private static void deleteTree(Path p) throws IOException {
-        if (!Files.exists(p)) {
-            return;
-        }
-        try (Stream<Path> walk = Files.walk(p)) {
-            for (Path q : walk.sorted(Comparator.reverseOrder()).toList()) {
-                Files.delete(q);
-            }
         }
     }
 

@@ -21,8 +21,17 @@ public final class ParameterSet {
     /** Group prefix of the per-modality classifiers (trained by their own optimizer). */
     public static final String CLASSIFIER_GROUP_PREFIX = "classifier/";
 
-    /** One parameter: name, shape, group, value and gradient buffers of {@code size} floats. */
-    public record Param(String name, long[] shape, String group, FloatBuffer value, FloatBuffer grad, int size) {
+    /**
+     * One parameter: name, shape, group, value and gradient buffers of {@code size} floats, and
+     * whether any loss term depends on it (an unreached one is never updated, as PyTorch skips a
+     * parameter without a gradient).
+     */
+    public record Param(String name, long[] shape, String group, FloatBuffer value, FloatBuffer grad, int size,
+                        boolean reached) {
+        public Param(String name, long[] shape, String group, FloatBuffer value, FloatBuffer grad, int size) {
+            this(name, shape, group, value, grad, size, true);
+        }
+
         public boolean isClassifier() {
             return group.startsWith(CLASSIFIER_GROUP_PREFIX);
         }
@@ -53,7 +62,7 @@ public final class ParameterSet {
             }
             FloatBuffer value = direct(n);
             value.put(0, v.data());
-            params.add(new Param(e.name(), shape, e.group(), value, direct(n), n));
+            params.add(new Param(e.name(), shape, e.group(), value, direct(n), n, e.reached()));
         }
         return new ParameterSet(params);
     }

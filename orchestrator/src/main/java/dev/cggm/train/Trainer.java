@@ -287,10 +287,12 @@ public final class Trainer implements AutoCloseable {
      * then the model after clipping. Returns the model's gradient norm before clipping.
      */
     private double update(StepPlan.Pass pass) {
-        List<ParameterSet.Param> aux = params.classifiers().stream().filter(pass.trains()).toList();
+        List<ParameterSet.Param> aux = params.classifiers().stream().filter(ParameterSet.Param::reached)
+                .filter(pass.trains()).toList();
         requireFinite(aux, GradientClipping.norm(aux));
         auxiliaryOptimizer.step(aux, cfg.auxiliary().lr(), pass.lrScale());
-        List<ParameterSet.Param> trained = params.model().stream().filter(pass.trains()).toList();
+        List<ParameterSet.Param> trained = params.model().stream().filter(ParameterSet.Param::reached)
+                .filter(pass.trains()).toList();
         double norm = GradientClipping.clip(trained, cfg.loop().clip()); // leaves non-finite gradients alone
         requireFinite(trained, norm);
         modelOptimizer.step(trained, schedule.lr(), pass.lrScale());

@@ -26,18 +26,24 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class ReferenceStepParityTest {
     static final int STEPS = 4;
 
-    @ParameterizedTest(name = "{0}, dropout {1}")
-    @CsvSource({"sgd, false, 1e-5", "sgd, true, 1e-5", "adamw, true, 2e-4"})
-    void cggmStepsMatchThePyTorchReference(String optimizer, boolean dropout, double tolerance, @TempDir Path tmp)
-            throws Exception {
+    @ParameterizedTest(name = "{0}, dropout {1}, order {3}, faithful projection {4}")
+    @CsvSource({"sgd, false, 1e-5, image;text, false", "sgd, true, 1e-5, image;text, false",
+            "adamw, true, 2e-4, image;text, false", "sgd, true, 1e-5, text;image, false",
+            "sgd, true, 1e-5, image;text, true", "adamw, true, 2e-4, text;image, true"})
+    void cggmStepsMatchThePyTorchReference(String optimizer, boolean dropout, double tolerance, String order,
+                                           boolean faithful, @TempDir Path tmp) throws Exception {
         Assumptions.assumeTrue(PyTorchReference.available(), PyTorchReference.MISSING);
-        var data = SyntheticFeatures.classification(3, 64, 16, 16, 2);
+        // the faithful projection sends text through the image projection: both need one width
+        var data = faithful ? SyntheticFeatures.classificationOfWidth(3, 64, 16, 16, 2, 12)
+                : SyntheticFeatures.classification(3, 64, 16, 16, 2);
         TrainConfig cfg = TrainConfigs.resolve("tiny", "in-memory", "cggm", Map.ofEntries(
                 Map.entry("method.rho", 1.3), Map.entry("method.lambda", 0.2), Map.entry("loop.epochs", 1),
                 Map.entry("loop.batch_size", 16), Map.entry("loop.seed", 9), Map.entry("optimizer.kind", optimizer),
                 Map.entry("optimizer.lr", 1e-2), Map.entry("optimizer.weight_decay", 1e-3), Map.entry("auxiliary.lr", 5e-3),
                 Map.entry("auxiliary.weight_decay", 3e-3), Map.entry("schedule.kind", "none"), Map.entry("loop.dropout", dropout),
-                Map.entry("runtime.device", "cpu"), Map.entry("runtime.threads", 1), Map.entry("loop.checkpoint_every", 1)));
+                Map.entry("runtime.device", "cpu"), Map.entry("runtime.threads", 1), Map.entry("loop.checkpoint_every", 1),
+                Map.entry("model.modality_order", List.of(order.split(";"))),
+                Map.entry("model.faithful_projection", faithful)));
         Path runDir = tmp.resolve("run");
         List<Map<String, Object>> steps = new ArrayList<>();
         TrainControl control = new TrainControl();

@@ -22,13 +22,19 @@ final class SyntheticFeatures {
     }
 
     static InMemoryFeatureData classification(int classes, int train, int val, int test, long seed) {
+        return classificationOfWidth(classes, train, val, test, seed, TEXT.dim());
+    }
+
+    /** As {@link #classification}, with text features of another width. */
+    static InMemoryFeatureData classificationOfWidth(int classes, int train, int val, int test, long seed, int textWidth) {
         Random rng = new Random(seed);
+        ModalityShape text = new ModalityShape("text", TEXT.seqLen(), textWidth);
         float[][] imageProto = prototypes(rng, classes, IMAGE.dim());
-        float[][] textProto = prototypes(rng, classes, TEXT.dim());
-        return new InMemoryFeatureData(Tasks.CLASSIFICATION, classes, names(classes), List.of(IMAGE, TEXT),
-                split("train", train, rng, imageProto, textProto, classes),
-                split("validation", val, rng, imageProto, textProto, classes),
-                split("test", test, rng, imageProto, textProto, classes));
+        float[][] textProto = prototypes(rng, classes, text.dim());
+        return new InMemoryFeatureData(Tasks.CLASSIFICATION, classes, names(classes), List.of(IMAGE, text),
+                split("train", train, rng, imageProto, textProto, classes, text),
+                split("validation", val, rng, imageProto, textProto, classes, text),
+                split("test", test, rng, imageProto, textProto, classes, text));
     }
 
     static final ModalityShape AUDIO = new ModalityShape("audio", 3, 6);
@@ -74,17 +80,17 @@ final class SyntheticFeatures {
     }
 
     private static InMemoryFeatureData.Split split(String name, int n, Random rng, float[][] imageProto,
-                                                   float[][] textProto, int classes) {
+                                                   float[][] textProto, int classes, ModalityShape textShape) {
         long[] labels = new long[n];
         float[] image = new float[n * IMAGE.valuesPerSample()];
-        float[] text = new float[n * TEXT.valuesPerSample()];
+        float[] text = new float[n * textShape.valuesPerSample()];
         for (int i = 0; i < n; i++) {
             int y = rng.nextInt(classes);
             labels[i] = y;
             fill(image, i, IMAGE, imageProto[y], 0.35, rng);
-            fill(text, i, TEXT, textProto[y], 1.5, rng);
+            fill(text, i, textShape, textProto[y], 1.5, rng);
         }
-        return new InMemoryFeatureData.Split(name, List.of(IMAGE, TEXT), Map.of("image", image, "text", text),
+        return new InMemoryFeatureData.Split(name, List.of(IMAGE, textShape), Map.of("image", image, "text", text),
                 Targets.classes(labels), InMemoryFeatureData.ids(name + "-", n));
     }
 

@@ -24,12 +24,29 @@ class ExtractCliTest {
                 "--out", tmp.resolve("s").toString());
         assertOneLineError("invalid device 'tpu'", "extract", "--dataset", tmp.toString(), "--format", "demo",
                 "--out", tmp.resolve("s").toString(), "--device", "tpu");
+        // the flags' own rules, before a demo dataset is generated for them
+        assertOneLineError("--image-std: std values must be finite and > 0", "extract", "--dataset",
+                tmp.resolve("demo").toString(), "--format", "demo", "--out", tmp.resolve("s").toString(),
+                "--image-std", "0,0,0");
+        assertOneLineError("--image-mean: mean needs 3 values", "extract", "--dataset", tmp.resolve("demo").toString(),
+                "--format", "demo", "--out", tmp.resolve("s").toString(), "--image-mean", "0.5,0.5");
+        assertOneLineError("--split: 'train' is given twice", "extract", "--dataset", tmp.resolve("demo").toString(),
+                "--format", "demo", "--out", tmp.resolve("s").toString(), "--split", "train", "--split", "train");
+        assertFalse(Files.exists(tmp.resolve("demo")), "nothing was generated");
+        // a parser's multi-line message is cut to its first line (no source excerpt)
+        Files.writeString(tmp.resolve("pre.json"), "{\"size\": {\"height\": 64,\n oops");
+        String err = assertOneLineError("preprocessor config", "extract", "--dataset", tmp.resolve("demo").toString(),
+                "--format", "demo", "--out", tmp.resolve("s").toString(), "--preprocessor-config",
+                tmp.resolve("pre.json").toString());
+        assertFalse(err.contains("Source:") || err.contains("line: "), err);
+        assertFalse(Files.exists(tmp.resolve("demo")), "nothing was generated for a bad preprocessor config either");
         Files.writeString(tmp.resolve("train.json"), "[]");
         assertOneLineError("unknown text encoder 'gpt'", "extract", "--dataset", tmp.toString(), "--format", "food101",
                 "--out", tmp.resolve("s").toString(), "--text-encoder", "gpt");
     }
 
-    private static void assertOneLineError(String expected, String... args) {
+    /** Runs the CLI, expects exit 1 with one error line containing {@code expected}; returns stderr. */
+    private static String assertOneLineError(String expected, String... args) {
         PrintStream saved = System.err;
         ByteArrayOutputStream err = new ByteArrayOutputStream();
         int code;
@@ -43,5 +60,9 @@ class ExtractCliTest {
         assertEquals(1, code, text);
         assertTrue(text.contains("error: ") && text.contains(expected), text);
         assertFalse(text.contains("\tat "), "no stack trace: " + text);
+        assertEquals(1, text.lines().filter(l -> l.startsWith("error: ")).count(), text);
+        assertTrue(text.lines().filter(l -> !l.startsWith("INFO ")).count() <= 2, "the error and the CGGM_DEBUG hint: "
+                + text);
+        return text;
     }
 }

@@ -171,7 +171,11 @@ class GrpcFeatureTest {
         bad.put("options.max_length", jsonl("datasets/small").setMaxLength(1));
         bad.put("options.batch_size", jsonl("datasets/small").setBatchSize(0));
         bad.put("options.image_mean", jsonl("datasets/small").addImageMean(0.5f).addImageMean(0.5f));
+        bad.put("options.image_std", jsonl("datasets/small").addAllImageStd(List.of(0f, 0f, 0f)));
+        bad.put("options.image_std ", jsonl("datasets/small").addAllImageStd(List.of(0.5f, -1f, 0.5f)));
+        bad.put("options.image_mean ", jsonl("datasets/small").addAllImageMean(List.of(0.5f, Float.NaN, 0.5f)));
         bad.put("options.splits", jsonl("datasets/small").addSplits("../train"));
+        bad.put("options.splits ", jsonl("datasets/small").addSplits("train").addSplits("train"));
         bad.put("options.device", jsonl("datasets/small").setDevice("quantum"));
         bad.put("options.limit", jsonl("datasets/small").setLimit(-1));
         for (var e : bad.entrySet()) {

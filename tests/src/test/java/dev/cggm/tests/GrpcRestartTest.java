@@ -12,7 +12,6 @@ import dev.cggm.api.v1.StepMetrics;
 import dev.cggm.api.v1.TrainOptions;
 import dev.cggm.api.v1.TrainingServiceGrpc;
 import dev.cggm.api.v1.WatchRunRequest;
-import dev.cggm.cli.Main;
 import dev.cggm.server.CggmServer;
 import dev.cggm.server.ServerConfig;
 import io.grpc.Context;
@@ -20,7 +19,6 @@ import io.grpc.ManagedChannel;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -29,8 +27,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -44,8 +40,6 @@ import static org.junit.jupiter.api.Assertions.fail;
  * checkpoint and continue by themselves at the next start.
  */
 class GrpcRestartTest {
-    private static final Pattern LISTENING = Pattern.compile("listening on [^ ]+:(\\d+)");
-
     @Test
     void aServerKilledMidRunRestartsAndTheRunResumesToCompletionWithItsHistoryIntact(@TempDir Path tmp) throws Exception {
         Path data = GrpcFixtures.dataDir(tmp);
@@ -195,52 +189,6 @@ class GrpcRestartTest {
         @Override
         public void close() {
             channel.shutdownNow();
-        }
-    }
-
-    /** {@code ./cggm serve} in a child JVM, as the launcher runs it. */
-    static final class ServerProcess {
-        final Process process;
-        final int port;
-        final Path log;
-
-        private ServerProcess(Process process, int port, Path log) {
-            this.process = process;
-            this.port = port;
-            this.log = log;
-        }
-
-        static ServerProcess start(Path data, Path token, Path log) throws IOException, InterruptedException {
-            List<String> cmd = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                    "--add-opens=java.base/java.nio=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
-                    Main.class.getName(), "serve", "--port", "0", "--data-dir", data.toString(), "--token-file",
-                    token.toString());
-            Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-            while (System.nanoTime() < deadline) {
-                Matcher m = LISTENING.matcher(Files.readString(log));
-                if (m.find()) {
-                    return new ServerProcess(p, Integer.parseInt(m.group(1)), log);
-                }
-                if (!p.isAlive()) {
-                    break;
-                }
-                Thread.sleep(50);
-            }
-            p.destroyForcibly();
-            throw new AssertionError("the server did not start: " + Files.readString(log));
-        }
-
-        void kill() throws InterruptedException {
-            process.destroyForcibly(); // SIGKILL
-            assertTrue(process.waitFor(30, TimeUnit.SECONDS));
-        }
-
-        void stop() throws InterruptedException {
-            process.destroy(); // SIGTERM: graceful shutdown
-            if (!process.waitFor(60, TimeUnit.SECONDS)) {
-                process.destroyForcibly();
-            }
         }
     }
 }

@@ -111,8 +111,17 @@ class GrpcSecurityTest {
         Files.setPosixFilePermissions(token, PosixFilePermissions.fromString("rw-r--r--"));
         assertTrue(assertThrows(IOException.class, () -> CggmServer.start(ServerConfig.defaults(0, data, token)))
                 .getMessage().contains("chmod 600"));
-        Files.setPosixFilePermissions(token, PosixFilePermissions.fromString("rw-r-----"));
-        CggmServer.start(ServerConfig.defaults(0, data, token)).shutdown();
+        // readable by the group (0640) or writable by it (0620) is refused too: owner only, as README says
+        for (String open : List.of("rw-r-----", "rw--w----")) {
+            Files.setPosixFilePermissions(token, PosixFilePermissions.fromString(open));
+            String m = assertThrows(IOException.class, () -> CggmServer.start(ServerConfig.defaults(0, data, token)))
+                    .getMessage();
+            assertTrue(m.contains("other than its owner") && m.contains(open) && m.contains("chmod 600"), m);
+        }
+        for (String owner : List.of("rw-------", "r--------")) {
+            Files.setPosixFilePermissions(token, PosixFilePermissions.fromString(owner));
+            CggmServer.start(ServerConfig.defaults(0, data, token)).shutdown();
+        }
     }
 
     @Test

@@ -9,6 +9,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -41,6 +43,32 @@ class PythonClientTest {
             assertEquals(1.0, check.path("argmax_agreement").asDouble(), out);
             assertEquals(2 * 5, summary.path("event_kinds").path("step").asInt(), "2 epochs x 5 steps: " + out);
             System.out.println(out);
+        } finally {
+            server.shutdown();
+        }
+    }
+
+    /**
+     * grpcio-reflection's standard client speaks only {@code grpc.reflection.v1alpha}: it lists
+     * the services and resolves TrainingService's methods with the token, and is UNAUTHENTICATED
+     * without it.
+     */
+    @Test
+    void pythonsStandardReflectionClientWorksWithTheTokenOnly(@TempDir Path tmp) throws Exception {
+        CggmServer server = CggmServer.start(ServerConfig.defaults(0, tmp.resolve("data"), GrpcFixtures.tokenFile(tmp)));
+        try {
+            String out = PythonEnv.run("reflection_check.py", "--target", "localhost:" + server.port(), "--token-file",
+                    tmp.resolve("token").toString());
+            String[] lines = out.strip().split("\n");
+            JsonNode r = new ObjectMapper().readTree(lines[lines.length - 1]);
+            assertEquals("UNAUTHENTICATED", r.path("without_token").asText(), out);
+            List<String> services = new ArrayList<>();
+            r.path("services").forEach(n -> services.add(n.asText()));
+            assertTrue(services.containsAll(List.of("cggm.v1.TrainingService", "cggm.v1.FeatureService",
+                    "grpc.health.v1.Health")), out);
+            List<String> methods = new ArrayList<>();
+            r.path("training_methods").forEach(n -> methods.add(n.asText()));
+            assertTrue(methods.containsAll(List.of("CreateRun", "GetRun", "WatchRun", "PredictRun")), out);
         } finally {
             server.shutdown();
         }

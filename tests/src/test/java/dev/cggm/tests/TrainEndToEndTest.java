@@ -27,8 +27,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * {@code cggm train} end to end on a real feature store (a small demo extraction): a run, its
- * errors, and a run killed with SIGKILL mid-epoch and resumed, which must end with exactly the
- * weights of an uninterrupted run.
+ * errors, and a run killed with SIGKILL or stopped with SIGTERM mid-epoch and resumed, which must
+ * end with exactly the weights of an uninterrupted run.
  */
 class TrainEndToEndTest {
     @TempDir
@@ -60,6 +60,8 @@ class TrainEndToEndTest {
         Path out = tmp.resolve("run");
         var r = capture(() -> Main.run(trainArgs(out, 2, "--json").toArray(String[]::new)));
         assertEquals(0, r.code(), r.err());
+        // --quiet --json: the summary is stdout's last line and nothing else is printed (log lines aside)
+        assertEquals(List.of(), r.err().lines().filter(l -> !l.startsWith("INFO ")).toList(), r.err());
         String[] lines = r.out().strip().split("\n");
         JsonNode summary = new ObjectMapper().readTree(lines[lines.length - 1]);
         assertEquals("succeeded", summary.path("status").asText());
@@ -92,27 +94,8 @@ class TrainEndToEndTest {
     void runKilledWithSigkillAndResumedEndsWithTheSameWeights(@TempDir Path tmp) throws Exception {
         Path straight = tmp.resolve("straight");
         assertEquals(0, Main.run(trainArgs(straight).toArray(String[]::new)));
-
         Path killed = tmp.resolve("killed");
-        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "--add-opens=java.base/java.nio=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
-                Main.class.getName()));
-        cmd.addAll(trainArgs(killed));
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(tmp.resolve("child.log").toFile()).start();
-        Path steps = killed.resolve("metrics/steps.jsonl");
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
-        // kill inside epoch 3, between checkpoints (they come every 5 steps; 12 steps per epoch)
-        while (lines(steps) < 27 && p.isAlive() && System.nanoTime() < deadline) {
-            Thread.sleep(5);
-        }
-        assertTrue(p.isAlive(), "the child finished (exit " + (p.isAlive() ? "-" : p.exitValue())
-                + ") before it could be killed: " + Files.readString(tmp.resolve("child.log")));
-        p.destroyForcibly(); // SIGKILL
-        assertTrue(p.waitFor(30, TimeUnit.SECONDS));
-        assertEquals(137, p.exitValue(), "killed by SIGKILL");
-        long seenBeforeKill = lines(steps);
-        assertTrue(seenBeforeKill >= 27 && seenBeforeKill < 96, "killed at step " + seenBeforeKill);
-
+        stopMidRun(killed, 8, "KILL", tmp.resolve("child.log"));
         assertEquals(0, Main.run("train", "--resume", killed.toString(), "--quiet"));
 
         Map<String, SafeTensors.Entry> a = new Trainer.Inspector(straight).latestParameters();
@@ -121,8 +104,54 @@ class TrainEndToEndTest {
         for (String k : a.keySet()) {
             assertArrayEquals(a.get(k).data(), b.get(k).data(), k);
         }
-        assertEquals(withoutTimes(straight.resolve("metrics/steps.jsonl")), withoutTimes(steps));
+        assertEquals(withoutTimes(straight.resolve("metrics/steps.jsonl")), withoutTimes(killed.resolve("metrics/steps.jsonl")));
         assertEquals(withoutTimes(straight.resolve("metrics/epochs.jsonl")), withoutTimes(killed.resolve("metrics/epochs.jsonl")));
+    }
+
+    /**
+     * SIGTERM stops the CLI at once without running the JVM's shutdown (ONNX Runtime's shutdown
+     * hook would free its native environment under a running training step): exit 143, no JVM
+     * crash, and the run resumes.
+     */
+    @Test
+    void runStoppedWithSigtermExitsWithoutACrashAndResumes(@TempDir Path tmp) throws Exception {
+        Path stopped = tmp.resolve("stopped");
+        stopMidRun(stopped, 3, "TERM", tmp.resolve("child.log"));
+        assertEquals(0, Main.run("train", "--resume", stopped.toString(), "--quiet"));
+        assertEquals(36, lines(stopped.resolve("metrics/steps.jsonl")));
+    }
+
+    /**
+     * Runs {@code cggm train} for {@code epochs} epochs in a child JVM and sends it
+     * {@code SIG<signal>} inside epoch 3, between checkpoints (they come every 5 steps; 12 steps per epoch).
+     */
+    private static void stopMidRun(Path out, int epochs, String signal, Path log) throws Exception {
+        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "--add-opens=java.base/java.nio=ALL-UNNAMED", "-XX:ErrorFile=" + log.resolveSibling("hs_err_pid%p.log"),
+                "-cp", System.getProperty("java.class.path"), Main.class.getName()));
+        cmd.addAll(trainArgs(out, epochs));
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        Path steps = out.resolve("metrics/steps.jsonl");
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+        while (lines(steps) < 27 && p.isAlive() && System.nanoTime() < deadline) {
+            Thread.sleep(5);
+        }
+        assertTrue(p.isAlive(), "the child finished (exit " + (p.isAlive() ? "-" : p.exitValue())
+                + ") before it could be stopped: " + Files.readString(log));
+        if (signal.equals("KILL")) {
+            p.destroyForcibly();
+        } else {
+            p.destroy();
+        }
+        assertTrue(p.waitFor(30, TimeUnit.SECONDS));
+        String output = Files.readString(log);
+        assertEquals(signal.equals("KILL") ? 137 : 143, p.exitValue(), "stopped by SIG" + signal + ": " + output);
+        try (var s = Files.list(log.getParent())) {
+            assertEquals(List.of(), s.filter(f -> f.getFileName().toString().startsWith("hs_err_pid")).toList(),
+                    "no JVM crash: " + output);
+        }
+        long seen = lines(steps);
+        assertTrue(seen >= 27 && seen < 12L * epochs, "stopped at step " + seen);
     }
 
     static long lines(Path f) throws Exception {

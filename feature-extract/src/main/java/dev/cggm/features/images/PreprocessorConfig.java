@@ -23,16 +23,47 @@ public record PreprocessorConfig(int height, int width, double rescaleFactor, fl
         if (height <= 0 || width <= 0) {
             throw new IllegalArgumentException("image size must be positive, got " + height + "x" + width);
         }
-        if (mean.length != 3 || std.length != 3) {
-            throw new IllegalArgumentException("image mean and std need 3 values (R, G, B)");
+        String problem = meanProblem(mean);
+        if (problem == null) {
+            problem = stdProblem(std);
         }
-        for (float s : std) {
-            if (!(s > 0)) {
-                throw new IllegalArgumentException("image std values must be > 0: " + Arrays.toString(std));
-            }
+        if (problem != null) {
+            throw new IllegalArgumentException("image " + problem);
         }
         mean = mean.clone();
         std = std.clone();
+    }
+
+    /**
+     * What is wrong with a normalisation mean (3 finite values, R, G, B), or null. The one rule for
+     * the constructor, the CLI's {@code --image-mean} and the API's {@code image_mean}.
+     */
+    public static String meanProblem(float[] mean) {
+        if (mean.length != 3) {
+            return "mean needs 3 values (R, G, B), got " + mean.length;
+        }
+        for (float m : mean) {
+            if (!Float.isFinite(m)) {
+                return "mean values must be finite, got " + Arrays.toString(mean);
+            }
+        }
+        return null;
+    }
+
+    /**
+     * What is wrong with a normalisation std (3 finite values > 0: pixels are divided by them), or
+     * null. The one rule for the constructor, the CLI's {@code --image-std} and the API's {@code image_std}.
+     */
+    public static String stdProblem(float[] std) {
+        if (std.length != 3) {
+            return "std needs 3 values (R, G, B), got " + std.length;
+        }
+        for (float v : std) {
+            if (!(v > 0) || !Float.isFinite(v)) {
+                return "std values must be finite and > 0 (pixels are divided by them), got " + Arrays.toString(std);
+            }
+        }
+        return null;
     }
 
     /** HF's ViT defaults (rescale 1/255, mean = std = 0.5) at the given size. */

@@ -8,7 +8,9 @@ import dev.cggm.features.store.Pooling;
 import dev.cggm.features.store.Precision;
 import dev.cggm.onnx.runtime.ExecutionDevice;
 
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 
 /**
  * Everything one extraction run needs.
@@ -59,6 +61,21 @@ public record ExtractionOptions(Dataset dataset, TextEncoderSpec text, ImageEnco
             throw new IllegalArgumentException("--limit must be >= 0, got " + limit);
         }
         splits = splits == null ? List.of() : List.copyOf(splits);
+        String problem = splitsProblem(splits);
+        if (problem != null) {
+            throw new IllegalArgumentException("--split: " + problem);
+        }
+    }
+
+    /** What is wrong with a list of splits to extract (each named once), or null; the CLI's and the API's rule. */
+    public static String splitsProblem(List<String> splits) {
+        Set<String> seen = new HashSet<>();
+        for (String s : splits) {
+            if (!seen.add(s)) {
+                return "'" + s + "' is given twice; name each split once";
+            }
+        }
+        return null;
     }
 
     /** Default decode/tokenize threads: half the cores, at least one. */

@@ -11,6 +11,7 @@ import dev.cggm.features.images.ImagePreprocessor;
 import dev.cggm.features.images.PreprocessorConfig;
 import dev.cggm.features.store.FeatureSchema;
 import dev.cggm.features.store.ShardWriter;
+import dev.cggm.features.store.StoreChecks;
 import dev.cggm.features.store.StoreLayout;
 import dev.cggm.features.store.StoreManifest;
 import dev.cggm.features.store.StoreManifest.ModalityInfo;
@@ -287,7 +288,10 @@ public final class Extractor {
             return new ExtractionResult.SplitSummary(total, info.rows(), info.errors().size(), processed, resumed);
         }
 
-        /** The sidecar of shard k when the shard is finished and covers what this run expects. */
+        /**
+         * The sidecar of shard k when the shard is finished, covers what this run expects and is
+         * intact (its SHA-256 is the sidecar's): a damaged shard is extracted again.
+         */
         private ShardInfo finishedShard(int k) {
             String rel = StoreLayout.shardFile(split, k);
             Path arrow = store.resolve(rel);
@@ -297,8 +301,12 @@ public final class Extractor {
             }
             try {
                 ShardInfo s = StoreManifest.JSON.readValue(side.toFile(), ShardInfo.class);
-                boolean matches = s.file().equals(rel) && s.firstSample() == (long) k * o.shardSize()
+                boolean matches = rel.equals(s.file()) && s.firstSample() == (long) k * o.shardSize()
                         && s.samples() == expectedSamples(k);
+                if (matches && !StoreChecks.sha256(arrow).equals(s.sha256())) {
+                    LOG.warn("shard {} is damaged (its checksum differs from its sidecar's): extracting it again", rel);
+                    return null;
+                }
                 return matches ? s : null;
             } catch (IOException e) {
                 return null; // unreadable sidecar: redo the shard

@@ -1,13 +1,13 @@
 package dev.cggm.features.store;
 
 import dev.cggm.features.FeatureException;
+import dev.cggm.onnx.artifacts.JsonErrors;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.memory.RootAllocator;
 import org.apache.arrow.vector.ipc.ArrowFileReader;
 
 import java.io.IOException;
 import java.nio.channels.FileChannel;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.Iterator;
@@ -58,30 +58,43 @@ public final class FeatureStore implements AutoCloseable {
         return List.copyOf(manifest.splits().keySet());
     }
 
-    /** The shard files of a split, in order. */
+    /** The shard files of a split, in order (inside the store: the manifest was checked when it was read). */
     public List<Path> shardFiles(String split) {
+        return shards(split).stream().map(sh -> StoreChecks.shardPath(dir, sh.file(), StoreManifest.FILE)).toList();
+    }
+
+    private List<StoreManifest.ShardInfo> shards(String split) {
         StoreManifest.SplitInfo s = manifest.splits().get(split);
         if (s == null) {
             throw new FeatureException("feature store " + dir + " has no split '" + split + "' (splits: " + splits() + ")");
         }
-        return s.shards().stream().map(sh -> dir.resolve(sh.file())).toList();
+        return s.shards();
     }
 
-    /** Iterates the record batches of a split, shard by shard. Close it (or exhaust it) to release the file. */
+    /**
+     * Iterates the record batches of a split, shard by shard. Each shard is verified before it is
+     * read (its checksum against its sidecar, its schema against the manifest) and each batch's
+     * features must be finite; a failure is an {@link InvalidStoreException} naming the shard (or
+     * the sample). Close it (or exhaust it) to release the file.
+     */
     public Batches batches(String split) {
-        return new Batches(shardFiles(split));
+        return new Batches(split, shards(split));
     }
 
     /** Record batches of one split. */
     public final class Batches implements Iterable<FeatureBatch>, AutoCloseable {
-        private final List<Path> files;
-        private int nextFile;
+        private final String split;
+        private final List<StoreManifest.ShardInfo> shards;
+        private int nextShard;
+        private StoreManifest.ShardInfo shard;
+        private long shardRows;
         private ArrowFileReader reader;
         private FileChannel channel;
         private boolean iterated;
 
-        private Batches(List<Path> files) {
-            this.files = files;
+        private Batches(String split, List<StoreManifest.ShardInfo> shards) {
+            this.split = split;
+            this.shards = shards;
         }
 
         @Override
@@ -107,7 +120,9 @@ public final class FeatureStore implements AutoCloseable {
                         throw new NoSuchElementException();
                     }
                     ready = null;
-                    return new FeatureBatch(current(), manifest);
+                    FeatureBatch b = new FeatureBatch(current(), manifest);
+                    StoreChecks.requireFinite(dir, split, b, manifest);
+                    return b;
                 }
             };
         }
@@ -115,8 +130,8 @@ public final class FeatureStore implements AutoCloseable {
         private org.apache.arrow.vector.VectorSchemaRoot current() {
             try {
                 return reader.getVectorSchemaRoot();
-            } catch (IOException e) {
-                throw new FeatureException("cannot read " + files.get(nextFile - 1) + ": " + e.getMessage(), e);
+            } catch (IOException | RuntimeException e) {
+                throw unreadable(e);
             }
         }
 
@@ -124,23 +139,38 @@ public final class FeatureStore implements AutoCloseable {
             try {
                 while (true) {
                     if (reader != null && reader.loadNextBatch()) {
+                        shardRows += reader.getVectorSchemaRoot().getRowCount();
                         return true;
                     }
+                    if (reader != null) {
+                        StoreChecks.checkRows(dir, shard, shardRows);
+                    }
                     closeFile();
-                    if (nextFile >= files.size()) {
+                    if (nextShard >= shards.size()) {
                         return false;
                     }
-                    Path f = files.get(nextFile++);
-                    if (!Files.isRegularFile(f)) {
-                        throw new FeatureException("feature store shard missing: " + f);
-                    }
+                    shard = shards.get(nextShard++);
+                    shardRows = 0;
+                    Path f = StoreChecks.shardPath(dir, shard.file(), StoreManifest.FILE);
+                    StoreChecks.verifyShard(dir, shard, f);
                     channel = FileChannel.open(f, StandardOpenOption.READ);
                     reader = new ArrowFileReader(channel, allocator);
+                    StoreChecks.checkSchema(dir, shard.file(), reader.getVectorSchemaRoot().getSchema(), manifest);
                 }
-            } catch (IOException e) {
-                throw new FeatureException("cannot read " + files.get(Math.max(0, nextFile - 1)) + ": "
-                        + e.getMessage(), e);
+            } catch (InvalidStoreException e) {
+                throw e;
+            } catch (IOException | RuntimeException e) {
+                // a file that passed its checksum but still is not Arrow (or a read error)
+                throw unreadable(e);
             }
+        }
+
+        /** A shard that passed its checksum but cannot be read: named, without the reader's raw bytes. */
+        private InvalidStoreException unreadable(Exception e) {
+            String why = e instanceof IOException && e.getMessage() != null ? JsonErrors.firstLine(e.getMessage())
+                    : "not a valid Arrow IPC file: " + e.getClass().getSimpleName();
+            return new InvalidStoreException("feature store " + dir + ": cannot read shard "
+                    + (shard == null ? "?" : shard.file()) + " (" + why + "); " + StoreChecks.REDO_STORE, e);
         }
 
         private void closeFile() throws IOException {

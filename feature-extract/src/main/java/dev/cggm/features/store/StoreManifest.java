@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.cggm.features.FeatureException;
+import dev.cggm.onnx.artifacts.JsonErrors;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -149,19 +150,23 @@ public record StoreManifest(String format, int version, String status, DatasetIn
         if (!Files.isRegularFile(f)) {
             throw new FeatureException("not a feature store: " + f + " not found");
         }
+        StoreManifest m;
         try {
-            StoreManifest m = JSON.readValue(f.toFile(), StoreManifest.class);
-            if (!FORMAT.equals(m.format())) {
-                throw new FeatureException(f + " is not a cggm feature store manifest (format " + m.format() + ")");
-            }
-            if (m.version() > VERSION) {
-                throw new FeatureException(f + " has layout version " + m.version() + "; this build reads up to "
-                        + VERSION);
-            }
-            return m;
+            m = JSON.readValue(f.toFile(), StoreManifest.class);
         } catch (IOException e) {
-            throw new FeatureException("cannot read " + f + ": " + e.getMessage(), e);
+            throw new InvalidStoreException("feature store " + dir + ": " + FILE + " is not readable ("
+                    + JsonErrors.describe(e) + "); it is damaged: delete the store and extract it again", e);
         }
+        if (m == null || !FORMAT.equals(m.format())) {
+            throw new InvalidStoreException(f + " is not a cggm feature store manifest (format "
+                    + (m == null ? null : m.format()) + ")");
+        }
+        if (m.version() > VERSION) {
+            throw new FeatureException(f + " has layout version " + m.version() + "; this build reads up to "
+                    + VERSION);
+        }
+        StoreChecks.checkManifest(dir, m);
+        return m;
     }
 
     /** Writes {@code dir/manifest.json} atomically. */

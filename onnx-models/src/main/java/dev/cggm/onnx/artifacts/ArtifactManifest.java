@@ -1,6 +1,7 @@
 package dev.cggm.onnx.artifacts;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
@@ -71,7 +72,20 @@ public record ArtifactManifest(
         }
     }
 
-    public record ParameterEntry(String name, List<Long> shape, String group) {
+    /**
+     * A parameter: name, shape, group, and {@code unreached} = true when no loss term depends on
+     * it (its gradient is zero by construction; trainers leave it alone, as PyTorch does a
+     * parameter without a gradient — e.g. the projection the official Food-101 code never uses).
+     */
+    public record ParameterEntry(String name, List<Long> shape, String group, Boolean unreached) {
+        public ParameterEntry(String name, List<Long> shape, String group) {
+            this(name, shape, group, null);
+        }
+
+        /** Whether some loss term depends on this parameter. */
+        public boolean reached() {
+            return !Boolean.TRUE.equals(unreached);
+        }
     }
 
     /**
@@ -124,7 +138,13 @@ public record ArtifactManifest(
             throw new NoSuchFileException(file.toString(), null,
                     "not a training-artifact directory (no " + FILE + "); create one with ./cggm artifacts");
         }
-        ArtifactManifest m = mapper().readValue(file.toFile(), ArtifactManifest.class);
+        ArtifactManifest m;
+        try {
+            m = mapper().readValue(file.toFile(), ArtifactManifest.class);
+        } catch (JsonProcessingException e) {
+            throw new IOException(file + " is not readable (" + JsonErrors.describe(e) + "); write the artifact "
+                    + "directory again with ./cggm artifacts", e);
+        }
         if (!FORMAT.equals(m.format()) || m.version() < 1 || m.version() > VERSION) {
             throw new IOException(file + " has format '" + m.format() + "' version " + m.version()
                     + "; this build reads '" + FORMAT + "' versions 1 to " + VERSION);
@@ -135,6 +155,12 @@ public record ArtifactManifest(
                     dev.cggm.onnx.graph.DType.FLOAT, false, 0).layers();
             m = new ArtifactManifest(m.format(), m.version(), m.producer(), m.preset(), m.seed(), m.dropout(), m.model(),
                     m.inputs(), m.parameters(), layers, m.lossTerms(), m.outputs(), m.files());
+        }
+        for (Map.Entry<String, String> f : m.files() == null ? Map.<String, String>of().entrySet() : m.files().entrySet()) {
+            if (ContainedPaths.resolve(dir, f.getValue()) == null) {
+                throw new IOException(file + " names its " + f.getKey() + " file '" + f.getValue() + "', which is "
+                        + "outside " + dir + "; the artifact directory is damaged: write it again with ./cggm artifacts");
+            }
         }
         return m;
     }

@@ -206,12 +206,14 @@ public final class TrainingArtifacts {
             inputs.add(spec(in.name(), in.type(), ArtifactManifest.ROLE_METHOD, null));
         }
         List<ArtifactManifest.ParameterEntry> params = new ArrayList<>();
+        String unreached = g.training().metadata().getOrDefault(Autodiff.UNREACHED_METADATA, "");
+        java.util.Set<String> none = java.util.Set.of(unreached.isEmpty() ? new String[0] : unreached.split(","));
         for (ParameterSpec p : g.parameters()) {
             List<Long> shape = new ArrayList<>();
             for (long d : p.shape()) {
                 shape.add(d);
             }
-            params.add(new ArtifactManifest.ParameterEntry(p.name(), shape, p.group()));
+            params.add(new ArtifactManifest.ParameterEntry(p.name(), shape, p.group(), none.contains(p.name()) ? true : null));
         }
         Map<String, String> files = new LinkedHashMap<>();
         files.put("training_model", TRAINING_MODEL);

@@ -30,6 +30,12 @@ import java.util.Set;
 public final class Autodiff {
     /** Output name prefix of gradients (the training-artifact contract). */
     public static final String GRAD_PREFIX = "grad/";
+    /**
+     * Metadata key of the differentiated graph listing (comma-separated) the inputs no seed
+     * depends on: their gradient outputs are zeros by construction, and a trainer should leave
+     * them alone, as PyTorch leaves a parameter whose {@code grad} is None.
+     */
+    public static final String UNREACHED_METADATA = "cggm.unreached";
 
     private Autodiff() {
     }
@@ -91,11 +97,18 @@ public final class Autodiff {
                 for (int i = forwardNodes.size() - 1; i >= 0; i--) {
                     visit(forwardNodes.get(i));
                 }
+                List<String> unreached = new ArrayList<>();
                 for (String w : wrt) {
                     Value total = total(w);
+                    if (total == null) {
+                        unreached.add(w);
+                    }
                     Value grad = total != null ? total : b.zerosLike(g.value(w));
                     b.output(grad, GRAD_PREFIX + w);
                     g.refineType(GRAD_PREFIX + w, g.type(w));
+                }
+                if (!unreached.isEmpty()) {
+                    g.metadata().put(UNREACHED_METADATA, String.join(",", unreached));
                 }
             }
             return g;

@@ -63,11 +63,10 @@ public final class CggmModel implements Architecture {
                     + String.join(", ", r.modalities().stream().map(Modality::name).toList())
                     + "); choose a preset with " + r.modalities().size() + " modalities");
         }
-        if (r.faithfulProjection()) {
-            throw new IllegalArgumentException("the faithful projection is not available in this build");
-        }
-        List<Modality> ordered = ModalityOrder.arrange(r.modalities(), r.modalityOrder(), List.of());
-        return cfg.withModalities(ordered).withOutputDim(r.task().outputDim(r.numClasses()));
+        // the preset's order (food101: image, then text, as the official FoodModel) whatever the store lists
+        List<Modality> ordered = ModalityOrder.arrange(r.modalities(), r.modalityOrder(), cfg.modalityNames());
+        return cfg.withModalities(ordered).withOutputDim(r.task().outputDim(r.numClasses()))
+                .withFaithfulProjection(r.faithfulProjection());
     }
 
     @Override
@@ -89,10 +88,18 @@ public final class CggmModel implements Architecture {
         ModelGraph g = new ModelGraph(s, variant, cfg, label);
 
         List<Value> encoded = new ArrayList<>();
+        Value[] projection0 = null;
         for (int i = 0; i < cfg.numModalities(); i++) {
             Modality m = cfg.modalities().get(i);
             try (var scope = b.scope(m.name())) {
-                Value projected = projection(s, i, m, inputs.get(i), d);
+                Value[] own = projection(s, i, m, d);
+                // faithful: every modality through the first one's projection, as the official Food-101
+                // code sends text through projv; the modality's own projection stays declared, unused
+                Value[] used = cfg.faithfulProjection() && i > 0 ? projection0 : own;
+                if (i == 0) {
+                    projection0 = own;
+                }
+                Value projected = b.linear(inputs.get(i), b.squeeze(used[0], 2), used[1]);
                 Value enc = TransformerEncoder.apply(s, "encoders." + i, ModelIO.encoderGroup(m.name()),
                         projected, d, cfg.heads(), cfg.layers(), cfg.dropouts());
                 encoded.add(enc);
@@ -136,13 +143,15 @@ public final class CggmModel implements Architecture {
         return g;
     }
 
-    /** {@code proj.<i>}: a 1×1 Conv1d D → d, i.e. a per-position linear map; weight stored [d, D, 1]. */
-    private static Value projection(ModelScope s, int i, Modality m, Value x, int d) {
-        GraphBuilder b = s.b();
+    /**
+     * {@code proj.<i>}: a 1×1 Conv1d D → d, i.e. a per-position linear map; weight stored [d, D, 1].
+     * Returns the weight and bias.
+     */
+    private static Value[] projection(ModelScope s, int i, Modality m, int d) {
         String group = ModelIO.projectionGroup(m.name());
         Value w = s.parameter("proj." + i + ".weight", group, Init.pytorchDefault(m.inputDim()), d, m.inputDim(), 1);
         Value bias = s.parameter("proj." + i + ".bias", group, Init.pytorchDefault(m.inputDim()), d);
-        return b.linear(x, b.squeeze(w, 2), bias);
+        return new Value[] {w, bias};
     }
 
     /**

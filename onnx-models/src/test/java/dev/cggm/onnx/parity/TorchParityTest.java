@@ -1,5 +1,8 @@
 package dev.cggm.onnx.parity;
 
+import dev.cggm.onnx.testing.TorchParity;
+import dev.cggm.onnx.models.ModelRequest;
+import dev.cggm.onnx.models.CggmModel;
 import dev.cggm.onnx.artifacts.ArtifactCheck;
 import dev.cggm.onnx.artifacts.ArtifactManifest;
 import dev.cggm.onnx.artifacts.SafeTensors;
@@ -21,6 +24,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -97,5 +101,22 @@ class TorchParityTest {
                 + String.join("\n", problems));
         assertTrue(expected.keySet().stream().filter(k -> k.startsWith("grad/")).count() == manifest.parameters().size(),
                 "PyTorch returned a gradient for every parameter");
+    }
+
+    /**
+     * The documented departures as options: the official Food-101 projection slip (text through
+     * the image projection) and the text-first order, each against the same PyTorch model.
+     */
+    @ParameterizedTest(name = "order {0}, faithful projection {1}")
+    @CsvSource({"image;text, true", "text;image, false", "text;image, true"})
+    void orderAndProjectionVariantsMatchPyTorch(String order, boolean faithful, @TempDir Path tmp) throws Exception {
+        Assumptions.assumeTrue(PyTorchReference.available(), PyTorchReference.MISSING);
+        CggmModelConfig base = Presets.get("tiny").withModality("text", 12, 4);
+        CggmModelConfig cfg = new CggmModel().configure(new ModelRequest("tiny", base.modalities(), base.task(), 3,
+                List.of(order.split(";")), faithful));
+        assertEquals(List.of(order.split(";")), cfg.modalityNames());
+        Path dir = tmp.resolve("artifacts");
+        ArtifactManifest manifest = TrainingArtifacts.write(dir, "tiny", cfg, 11, true);
+        TorchParity.check(dir, ArtifactCheck.randomInputs(manifest, 3, 5), "parity_step.py", TOLERANCE, tmp);
     }
 }
