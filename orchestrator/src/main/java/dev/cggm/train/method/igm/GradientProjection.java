@@ -112,15 +112,22 @@ public final class GradientProjection {
             throw new IllegalArgumentException("a " + n + "-column gradient and a projection of " + p.length + " values");
         }
         float[] row = new float[n];
+        double[] acc = new double[n];
+        float[] out = new float[n];
         for (int r = 0; r < rows; r++) {
             g.get(r * n, row);
-            for (int j = 0; j < n; j++) {
-                double s = 0;
-                for (int k = 0; k < n; k++) {
-                    s += row[k] * (double) p[k * n + j];
+            java.util.Arrays.fill(acc, 0);
+            for (int k = 0; k < n; k++) { // row-major walk of P: contiguous inner loop
+                double a = row[k];
+                int base = k * n;
+                for (int j = 0; j < n; j++) {
+                    acc[j] += a * p[base + j];
                 }
-                g.put(r * n + j, (float) s);
             }
+            for (int j = 0; j < n; j++) {
+                out[j] = (float) acc[j];
+            }
+            g.put(r * n, out);
         }
     }
 }
