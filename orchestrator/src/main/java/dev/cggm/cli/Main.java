@@ -12,6 +12,7 @@ import picocli.CommandLine.Command;
                 ArtifactsCommand.class,
                 DemoCommand.class,
                 TrainCommand.class,
+                CompareCommand.class,
                 MethodsCommand.class,
                 ExtractCommand.class,
                 BenchCommand.class,

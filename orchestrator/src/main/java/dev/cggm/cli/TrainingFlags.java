@@ -112,6 +112,23 @@ final class TrainingFlags {
         return o;
     }
 
+    /** The flags given, as command-line arguments again (to pass on to a {@code train} in another process). */
+    List<String> cliArgs() {
+        List<String> a = new java.util.ArrayList<>();
+        for (var e : paths().entrySet()) {
+            String flag = PATHS.entrySet().stream().filter(p -> p.getValue().equals(e.getKey())).findFirst().orElseThrow()
+                    .getKey();
+            Object v = e.getValue();
+            if (v instanceof Boolean) {
+                a.add(flag); // the boolean flags are switches
+            } else {
+                a.add(flag);
+                a.add(v instanceof List<?> l ? String.join(",", l.stream().map(String::valueOf).toList()) : String.valueOf(v));
+            }
+        }
+        return a;
+    }
+
     private static void put(Map<String, Object> m, String flag, Object v) {
         if (v != null) {
             m.put(PATHS.get(flag), v);

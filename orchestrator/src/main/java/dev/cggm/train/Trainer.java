@@ -344,7 +344,7 @@ public final class Trainer implements AutoCloseable {
 
     private TrainResult result(String status, Map<String, Object> validation, Map<String, Object> test, String error) {
         return new TrainResult(status, cfg.methodId(), bestEpoch, epoch, globalStep, validation, test,
-                (System.nanoTime() - startNanos) / 1e9, run.root().toString(), error);
+                (System.nanoTime() - startNanos) / 1e9, run.root().toString(), error, TrainResult.currentPeakRssMib());
     }
 
     // ------------------------------------------------------------------------------- evaluation
