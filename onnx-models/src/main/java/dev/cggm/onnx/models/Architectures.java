@@ -14,6 +14,7 @@ public final class Architectures {
     static {
         register(new CggmModel());
         register(new LateFusion());
+        register(new ModalityHeads());
     }
 
     private Architectures() {
