@@ -65,12 +65,18 @@ final class MethodFlags {
         return t.isEnum() ? String.class : t;
     }
 
-    /** Adds every method flag to a command. */
+    /** Adds every method flag to a command; a list option takes comma-separated values ({@code --stage-epochs 2,30}). */
     static void addTo(CommandSpec spec) {
-        FLAGS.forEach((flag, f) -> spec.addOption(OptionSpec.builder(flag).type(f.type()).arity("1")
-                .paramLabel(f.type() == Boolean.class ? "true|false" : f.type() == String.class ? "VALUE" : "X")
-                .description(f.doc() + " (method" + (f.methods().size() > 1 ? "s " : " ") + String.join(", ", f.methods()) + ")")
-                .build()));
+        FLAGS.forEach((flag, f) -> {
+            boolean list = List.class.isAssignableFrom(f.type());
+            OptionSpec.Builder b = OptionSpec.builder(flag).type(f.type()).arity("1")
+                    .paramLabel(f.type() == Boolean.class ? "true|false" : f.type() == String.class ? "VALUE" : list ? "X,..." : "X")
+                    .description(f.doc() + " (method" + (f.methods().size() > 1 ? "s " : " ") + String.join(", ", f.methods()) + ")");
+            if (list) {
+                b.splitRegex(",");
+            }
+            spec.addOption(b.build());
+        });
     }
 
     /**

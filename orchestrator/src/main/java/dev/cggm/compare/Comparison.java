@@ -87,8 +87,21 @@ public final class Comparison {
         if (!e.modalities().isEmpty()) {
             o.put("data.modalities", e.modalities());
         }
+        e.options().forEach((k, v) -> o.put("method." + k, typed(v)));
         o.put("loop.seed", seed);
         return TrainConfigs.resolve(preset, features.toString(), e.method(), o);
+    }
+
+    /** A command-line value as JSON would type it: a number, true/false, or text. */
+    private static Object typed(String v) {
+        if (v.equals("true") || v.equals("false")) {
+            return Boolean.parseBoolean(v);
+        }
+        try {
+            return v.matches("-?\\d+") ? (Object) Long.parseLong(v) : (Object) Double.parseDouble(v);
+        } catch (NumberFormatException e) {
+            return v;
+        }
     }
 
     public List<ComparisonEntry> entries() {
@@ -120,6 +133,7 @@ public final class Comparison {
                 if (!e.modalities().isEmpty()) {
                     args.addAll(List.of("--modalities", String.join(",", e.modalities())));
                 }
+                e.options().forEach((option, v) -> args.addAll(List.of("--" + option.replace('_', '-'), v)));
                 args.addAll(trainArgs);
                 progress.accept(String.format(Locale.ROOT, "%d/%d %s, seed %d", runs.size() + 1, total, e.label(), seed));
                 ComparisonRun r = child.run(e, seed, args, dir.resolve("runs").resolve(name + ".log"));

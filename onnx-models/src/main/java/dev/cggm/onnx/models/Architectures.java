@@ -15,6 +15,7 @@ public final class Architectures {
         register(new CggmModel());
         register(new LateFusion());
         register(new MultimodalUNet());
+        register(new ModalityHeads());
     }
 
     private Architectures() {

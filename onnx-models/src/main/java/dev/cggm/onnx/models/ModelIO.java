@@ -60,6 +60,11 @@ public final class ModelIO {
         return "classifier/" + m;
     }
 
+    /** The group of a modality's own head (architectures with a head per modality). */
+    public static String headGroup(String m) {
+        return HEAD_GROUP + "/" + m;
+    }
+
     public static final String FUSION_GROUP = "fusion";
     public static final String HEAD_GROUP = "head";
 }

@@ -30,6 +30,7 @@ public final class Methods {
         register(MLA.DESCRIPTOR);
         register(MMCosine.DESCRIPTOR);
         register(UMT.DESCRIPTOR);
+        register(dev.cggm.train.method.igm.Igm.DESCRIPTOR);
         variant("none", "joint", Map.of());
         variant("cggm-guarded", "cggm", Map.of("coefficients", "guarded"));
         variant("ogm", "ogm-ge", Map.of("noise", false));
