@@ -51,18 +51,24 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--out", defaultValue = "demo-output", description = "Working directory (default: ${DEFAULT-VALUE}).")
     Path out;
 
-    @Option(names = "--epochs", defaultValue = "10", description = "Epochs per method (default: ${DEFAULT-VALUE}).")
-    int epochs;
+    @Option(names = "--task", defaultValue = "classification", paramLabel = "classification|segmentation",
+            description = "classification: the image + text demo; segmentation: CGGM on a generated BraTS-like MRI phantom "
+                    + "(multimodal U-Net, per-region Dice; default: ${DEFAULT-VALUE}).")
+    String task;
 
-    @Option(names = "--batch-size", defaultValue = "64", description = "Batch size (default: ${DEFAULT-VALUE}).")
-    int batchSize;
+    @Option(names = "--epochs", description = "Epochs per method (default: 10; segmentation: "
+            + SegmentationDemo.EPOCHS + ").")
+    Integer epochs;
+
+    @Option(names = "--batch-size", description = "Batch size (default: 64; segmentation: 8).")
+    Integer batchSize;
 
     @Option(names = "--seed", defaultValue = "666", description = "Seed of both runs (default: ${DEFAULT-VALUE}).")
     long seed;
 
-    @Option(names = "--variants", defaultValue = "joint,cggm,cggm-guarded", split = ",",
+    @Option(names = "--variants", split = ",",
             description = "Runs to compare: joint, cggm (the official coefficient formula), cggm-guarded "
-                    + "(default: ${DEFAULT-VALUE}).")
+                    + "(default: joint,cggm,cggm-guarded; segmentation: joint,cggm).")
     List<String> variants;
 
     @Option(names = "--device", defaultValue = "auto", description = "auto, cpu or cuda[:N] (default: ${DEFAULT-VALUE}).")
@@ -76,6 +82,17 @@ final class DemoCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        if (task.equals("segmentation")) {
+            return SegmentationDemo.run(new SegmentationDemo.Settings(out, epochs != null ? epochs : SegmentationDemo.EPOCHS,
+                    batchSize != null ? batchSize : 8, seed, variants != null ? variants : List.of("joint", "cggm"), device,
+                    threads, json));
+        }
+        if (!task.equals("classification")) {
+            throw new IllegalArgumentException("--task must be classification or segmentation, got '" + task + "'");
+        }
+        epochs = epochs != null ? epochs : 10;
+        batchSize = batchSize != null ? batchSize : 64;
+        variants = variants != null ? variants : List.of("joint", "cggm", "cggm-guarded");
         long t0 = System.nanoTime();
         Path data = out.resolve("data");
         Path store = out.resolve("features");
@@ -98,9 +115,10 @@ final class DemoCommand implements Callable<Integer> {
                     results.put(variant, t.run());
                 }
             }
-            Report report = Report.of(results, features.modalities().stream().map(m -> m.name()).toList(),
+            DemoReport report = report(results, features.modalities().stream().map(m -> m.name()).toList(),
                     (System.nanoTime() - t0) / 1e9);
-            Files.writeString(out.resolve("report.md"), report.markdown());
+            Files.writeString(out.resolve("report.md"),
+                    report.markdown("metrics, checkpoints, `training.png`, exported `inference_model.onnx`"));
             Json.writeAtomically(out.resolve("report.json"), report.json());
             System.out.println(report.table());
             System.out.println("report: " + out.resolve("report.md") + "; runs: "
@@ -138,73 +156,19 @@ final class DemoCommand implements Callable<Integer> {
     }
 
     /** The side-by-side comparison of the runs (one column per variant). */
-    record Report(Map<String, TrainResult> runs, List<String> modalities, double seconds) {
-        static Report of(Map<String, TrainResult> runs, List<String> modalities, double seconds) {
-            return new Report(runs, modalities, seconds);
+    static DemoReport report(Map<String, TrainResult> runs, List<String> modalities, double seconds) {
+        List<DemoReport.Row> rows = new ArrayList<>();
+        rows.add(DemoReport.test("test accuracy (fused)", "acc"));
+        rows.add(DemoReport.test("test macro F1 (fused)", "f1_macro"));
+        for (String m : modalities) {
+            rows.add(DemoReport.test("test accuracy of the " + m + " classifier", "cls_acc/" + m));
         }
-
-        private List<String[]> rows() {
-            List<String[]> rows = new ArrayList<>();
-            rows.add(row("test accuracy (fused)", r -> fmt(r.test().get("acc"))));
-            rows.add(row("test macro F1 (fused)", r -> fmt(r.test().get("f1_macro"))));
-            for (String m : modalities) {
-                rows.add(row("test accuracy of the " + m + " classifier", r -> fmt(r.test().get("cls_acc/" + m))));
-            }
-            rows.add(row("imbalance (classifier accuracy gap)", r -> fmt(r.test().get("imbalance"))));
-            rows.add(row("best epoch (validation)", r -> Integer.toString(r.bestEpoch())));
-            rows.add(row("training time", r -> String.format(Locale.ROOT, "%.0f s", r.seconds())));
-            return rows;
-        }
-
-        private String[] row(String label, java.util.function.Function<TrainResult, String> cell) {
-            List<String> cells = new ArrayList<>(List.of(label));
-            runs.values().forEach(r -> cells.add(cell.apply(r)));
-            return cells.toArray(String[]::new);
-        }
-
-        String table() {
-            StringBuilder s = new StringBuilder(String.format(Locale.ROOT, "%-40s", ""));
-            runs.keySet().forEach(v -> s.append(String.format(Locale.ROOT, " %13s", v)));
-            s.append('\n');
-            for (String[] r : rows()) {
-                s.append(String.format(Locale.ROOT, "%-40s", r[0]));
-                for (int i = 1; i < r.length; i++) {
-                    s.append(String.format(Locale.ROOT, " %13s", r[i]));
-                }
-                s.append('\n');
-            }
-            return s.toString().stripTrailing();
-        }
-
-        String markdown() {
-            StringBuilder s = new StringBuilder("# cggm demo: joint training vs CGGM\n\n");
-            s.append("Built-in demo dataset (text is the easy modality, images the hard one), same seed for every "
-                    + "run, `food101` architecture. Figures on the test split, best-on-validation model. `cggm` uses "
-                    + "the official coefficient formula, `cggm-guarded` the guarded one (smoothed accuracies, "
-                    + "coefficients kept in [0, 2]).\n\n|");
-            runs.keySet().forEach(v -> s.append(" | ").append(v));
-            s.append(" |\n|---|");
-            runs.keySet().forEach(v -> s.append("---|"));
-            s.append('\n');
-            for (String[] r : rows()) {
-                s.append("| ").append(String.join(" | ", r)).append(" |\n");
-            }
-            s.append("\nRuns (metrics, checkpoints, `training.png`, exported `inference_model.onnx`):\n\n");
-            runs.forEach((v, r) -> s.append("- ").append(v).append(": `").append(Path.of(r.runDir())).append("`\n"));
-            s.append(String.format(Locale.ROOT, "%nTotal time %.0f s.%n", seconds));
-            return s.toString();
-        }
-
-        Map<String, Object> json() {
-            Map<String, Object> j = new LinkedHashMap<>();
-            runs.forEach((v, r) -> j.put(v, Map.of("test", r.test(), "best_epoch", r.bestEpoch(),
-                    "run_dir", Path.of(r.runDir()).toString())));
-            j.put("seconds", seconds);
-            return j;
-        }
-
-        private static String fmt(Object v) {
-            return v instanceof Number n ? String.format(Locale.ROOT, "%.3f", n.doubleValue()) : String.valueOf(v);
-        }
+        rows.add(DemoReport.test("imbalance (classifier accuracy gap)", "imbalance"));
+        rows.add(new DemoReport.Row("best epoch (validation)", r -> Integer.toString(r.bestEpoch())));
+        rows.add(new DemoReport.Row("training time", r -> String.format(Locale.ROOT, "%.0f s", r.seconds())));
+        return new DemoReport("cggm demo: joint training vs CGGM", "Built-in demo dataset (text is the easy modality, "
+                + "images the hard one), same seed for every run, `food101` architecture. Figures on the test split, "
+                + "best-on-validation model. `cggm` uses the official coefficient formula, `cggm-guarded` the guarded one "
+                + "(smoothed accuracies, coefficients kept in [0, 2]).", runs, rows, seconds);
     }
 }

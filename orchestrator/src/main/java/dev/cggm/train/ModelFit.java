@@ -33,6 +33,17 @@ public final class ModelFit {
             throw new InvalidOption("method", refusal);
         }
         Architecture arch = Architectures.get(cfg.model().architecture());
+        if (!arch.tasks().contains(data.task())) {
+            List<String> fit = method.architectures().stream()
+                    .filter(a -> Architectures.get(a).tasks().contains(data.task())).toList();
+            if (!fit.isEmpty()) {
+                throw new InvalidOption("model.architecture", "architecture '" + arch.id() + "' does not learn "
+                        + data.task().id() + "; use " + String.join(" or ", fit));
+            }
+            throw new InvalidOption("method", "method '" + method.id() + "' does not run on " + data.task().id()
+                    + " (its architectures " + method.architectures() + " do not learn it); methods that do: "
+                    + String.join(", ", methodsFor(data.task())));
+        }
         Set<ModelFeature> missing = EnumSet.noneOf(ModelFeature.class);
         missing.addAll(method.requires());
         missing.removeAll(arch.features());
@@ -56,5 +67,12 @@ public final class ModelFit {
         } catch (IllegalArgumentException e) {
             throw new InvalidOption("model.preset", e.getMessage());
         }
+    }
+
+    /** The methods with an architecture that learns {@code task}. */
+    static List<String> methodsFor(dev.cggm.onnx.tasks.Task task) {
+        return dev.cggm.train.method.Methods.all().stream()
+                .filter(d -> d.architectures().stream().anyMatch(a -> Architectures.get(a).tasks().contains(task)))
+                .map(MethodDescriptor::id).toList();
     }
 }

@@ -130,4 +130,20 @@ class SegmentationTrainingTest {
         assertTrue(e.getMessage().contains("data.augmentation") && e.getMessage().contains("square"), e.getMessage());
         assertTrue(!Files.exists(tmp.resolve("refused")));
     }
+
+    @Test
+    void methodsWhoseArchitecturesCannotSegmentAreRefusedNamingTheOption(@TempDir Path tmp) {
+        var ogm = assertThrows(InvalidOption.class, () -> Trainer.start(TrainConfigs.resolve("tiny",
+                shared.resolve("store").toString(), "ogm-ge", Map.of("runtime.device", "cpu")), tmp.resolve("ogm"), data,
+                DeterminismAndResumeTest.threads(1), TrainListener.NONE, new TrainControl()));
+        assertEquals("method", ogm.field(), ogm.getMessage());
+        assertTrue(ogm.getMessage().contains("segmentation") && ogm.getMessage().contains("joint, cggm"), ogm.getMessage());
+        var late = assertThrows(InvalidOption.class, () -> Trainer.start(TrainConfigs.resolve("tiny",
+                shared.resolve("store").toString(), "joint", Map.of("model.architecture", "late-fusion",
+                        "runtime.device", "cpu")), tmp.resolve("late"), data, DeterminismAndResumeTest.threads(1),
+                TrainListener.NONE, new TrainControl()));
+        assertEquals("model.architecture", late.field(), late.getMessage());
+        assertTrue(late.getMessage().contains("multimodal-unet"), late.getMessage());
+        assertTrue(!Files.exists(tmp.resolve("ogm")) && !Files.exists(tmp.resolve("late")));
+    }
 }

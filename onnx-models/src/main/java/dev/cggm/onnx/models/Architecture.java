@@ -1,6 +1,8 @@
 package dev.cggm.onnx.models;
 
 import dev.cggm.onnx.graph.DType;
+import dev.cggm.onnx.tasks.Task;
+import dev.cggm.onnx.tasks.Tasks;
 
 import java.util.Set;
 
@@ -21,6 +23,14 @@ public interface Architecture {
 
     /** What the graphs of this architecture offer to methods. */
     Set<ModelFeature> features();
+
+    /**
+     * The tasks it can learn (by default those with one target per sample: classification and
+     * regression); training another task on it is refused before anything is built.
+     */
+    default Set<Task> tasks() {
+        return Set.of(Tasks.CLASSIFICATION, Tasks.REGRESSION);
+    }
 
     /** The configuration type written to (and read from) {@code artifacts.json}'s {@code model} section. */
     Class<? extends ArchitectureConfig> configType();

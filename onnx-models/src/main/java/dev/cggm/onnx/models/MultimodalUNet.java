@@ -57,6 +57,11 @@ public final class MultimodalUNet implements Architecture {
     }
 
     @Override
+    public Set<dev.cggm.onnx.tasks.Task> tasks() {
+        return Set.of(Tasks.SEGMENTATION);
+    }
+
+    @Override
     public Class<MultimodalUNetConfig> configType() {
         return MultimodalUNetConfig.class;
     }
