@@ -53,26 +53,36 @@ public final class TrainBenchmark {
                             + "  ratio CGGM/joint              : %9.3f%n",
                     preset, batch, steps, threads > 0 ? Integer.toString(threads) : "all cores", jointMs, cggmMs, cggmMs / jointMs));
             if (Double.isNaN(torchMs)) {
-                s.append("  PyTorch reference CGGM step   : not measured (").append(torchNote).append(")");
+                s.append("  PyTorch CGGM step             : not measured (").append(torchNote).append(")");
             } else {
-                s.append(String.format("  PyTorch reference CGGM step   : %9.1f ms  (%s)%n", torchMs, torchNote));
+                s.append(String.format("  PyTorch CGGM step             : %9.1f ms  (%s)%n", torchMs, torchNote));
                 s.append(String.format("  ratio ours/PyTorch (CGGM)     : %9.3f", cggmMs / torchMs));
             }
             return s.toString();
         }
     }
 
-    public static Result run(String preset, int batch, int steps, int warmup, int threads, boolean withTorch)
+    /** {@code batch} null: the preset's (8 for brats, else 32). */
+    public static Result run(String preset, Integer batch, int steps, int warmup, int threads, boolean withTorch)
+            throws Exception {
+        if ("brats".equals(preset)) {
+            return SegmentationBenchmark.run(batch != null ? batch : 8, steps, warmup, threads, withTorch);
+        }
+        return run(preset, batch != null ? batch : 32, steps, warmup, threads, withTorch);
+    }
+
+    private static Result run(String preset, int batch, int steps, int warmup, int threads, boolean withTorch)
             throws IOException, OrtException, InterruptedException {
         CggmModelConfig model = Presets.get(preset);
         int total = warmup + steps;
         InMemoryFeatureData data = randomData(model, batch * total, batch, 7);
         Path tmp = Files.createTempDirectory("cggm-bench-train");
         try {
-            double joint = median(timeSteps(preset, data, "joint", batch, total, warmup, threads, tmp.resolve("joint")));
+            double joint = median(timeSteps(config(preset, "joint", batch, threads), data, total, warmup, threads,
+                    tmp.resolve("joint")));
             Path cggmRun = tmp.resolve("cggm");
             TrainConfig cggmCfg = config(preset, "cggm", batch, threads);
-            double cggm = median(timeSteps(preset, data, "cggm", batch, total, warmup, threads, cggmRun));
+            double cggm = median(timeSteps(cggmCfg, data, total, warmup, threads, cggmRun));
             double torch = Double.NaN;
             String note;
             if (!withTorch) {
@@ -110,8 +120,8 @@ public final class TrainBenchmark {
     }
 
     /** Runs {@code total} steps and returns the times of those after the warm-up. */
-    private static double[] timeSteps(String preset, InMemoryFeatureData data, String modulation, int batch, int total,
-                                      int warmup, int threads, Path runDir) throws IOException, OrtException {
+    static double[] timeSteps(TrainConfig cfg, InMemoryFeatureData data, int total, int warmup, int threads, Path runDir)
+            throws IOException, OrtException {
         List<Double> times = new ArrayList<>();
         TrainControl control = new TrainControl();
         TrainListener listener = new TrainListener() {
@@ -124,7 +134,7 @@ public final class TrainBenchmark {
             }
         };
         DeviceSessions options = new DeviceSessions(ExecutionDevice.CPU, threads);
-        try (Trainer t = Trainer.start(config(preset, modulation, batch, threads), runDir, data, options, listener, control)) {
+        try (Trainer t = Trainer.start(cfg, runDir, data, options, listener, control)) {
             t.run();
         }
         return times.subList(warmup, total).stream().mapToDouble(Double::doubleValue).toArray();
@@ -165,13 +175,13 @@ public final class TrainBenchmark {
         return new InMemoryFeatureData.Split(name, shapes, features, targets, InMemoryFeatureData.ids(name, n));
     }
 
-    private static double median(double[] v) {
+    static double median(double[] v) {
         double[] s = v.clone();
         Arrays.sort(s);
         return s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
     }
 
-    private static void deleteTree(Path p) throws IOException {
+    static void deleteTree(Path p) throws IOException {
         try (Stream<Path> walk = Files.walk(p)) {
             for (Path q : walk.sorted(Comparator.reverseOrder()).toList()) {
                 Files.deleteIfExists(q);

@@ -101,6 +101,9 @@ public final class PipelineBundle {
         } catch (FeatureException e) {
             throw new BundleException("the run's feature store is needed to export it: " + e.getMessage(), e);
         }
+        if (SegmentationBundle.TASK.equals(manifest.task().type())) {
+            return SegmentationBundle.export(runDir, config, store, manifest, out);
+        }
         ModalityInfo textInfo = modality(manifest, true);
         ModalityInfo imageInfo = modality(manifest, false);
         TextEncoderSpec text;
@@ -277,6 +280,13 @@ public final class PipelineBundle {
         i.put("preprocessor_config", PREPROCESSOR);
         i.put("preprocessing", pre.toString());
         card.put("precision", manifest.precision());
+        provenance(card, runDir, config, store, manifest);
+        return card;
+    }
+
+    /** The card's {@code data} (dataset and feature store) and {@code training} (run, method, config, summary). */
+    static void provenance(ObjectNode card, Path runDir, JsonNode config, Path store, StoreManifest manifest)
+            throws IOException {
         ObjectNode data = card.putObject("data");
         data.put("dataset_format", manifest.dataset().format()).put("dataset", manifest.dataset().path())
                 .put("dataset_sha256", manifest.dataset().sha256()).put("feature_store", store.toAbsolutePath().toString());
@@ -294,7 +304,6 @@ public final class PipelineBundle {
         if (Files.isRegularFile(summary)) {
             training.set("summary", JSON.readTree(summary.toFile()));
         }
-        return card;
     }
 
     private static void encoder(ObjectNode n, ModalityInfo m, ModelSource source) {
@@ -337,7 +346,7 @@ public final class PipelineBundle {
         return (int) dims.get(1).getDimValue();
     }
 
-    private static ModelProto parse(byte[] bytes, String origin) {
+    static ModelProto parse(byte[] bytes, String origin) {
         try {
             return ModelProto.parseFrom(bytes);
         } catch (InvalidProtocolBufferException e) {
@@ -353,7 +362,7 @@ public final class PipelineBundle {
         return v.asText();
     }
 
-    private static Path prepare(Path out) throws IOException {
+    static Path prepare(Path out) throws IOException {
         if (Files.isDirectory(out)) {
             try (Stream<Path> s = Files.list(out)) {
                 if (s.findAny().isPresent()) {
@@ -368,12 +377,12 @@ public final class PipelineBundle {
         return Files.createTempDirectory(parent, "." + out.getFileName() + "-");
     }
 
-    private static void publish(Path tmp, Path out) throws IOException {
+    static void publish(Path tmp, Path out) throws IOException {
         Files.deleteIfExists(out);   // an empty directory
         Files.move(tmp, out, StandardCopyOption.ATOMIC_MOVE);
     }
 
-    private static void deleteTree(Path dir) throws IOException {
+    static void deleteTree(Path dir) throws IOException {
         if (!Files.exists(dir)) {
             return;
         }

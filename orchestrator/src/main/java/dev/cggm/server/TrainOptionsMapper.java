@@ -152,6 +152,7 @@ final class TrainOptionsMapper {
                 .setMethodOptions(struct(Json.FILES.valueToTree(c.method())))
                 .setArchitecture(c.model().architecture())
                 .addAllModalities(c.data().modalities())
+                .setAugmentation(c.data().augmentation().id())
                 .addAllModalityOrder(c.model().modalityOrder())
                 .setFaithfulProjection(c.model().faithfulProjection())
                 .setEpochs(c.loop().epochs())
