@@ -101,7 +101,7 @@ class MultimodalUNetTest {
         assertTrue(sizes.getMessage().contains("one image size"), sizes.getMessage());
         var halvings = assertThrows(IllegalArgumentException.class,
                 () -> a.configure(new ModelRequest("brats", images(30, "flair"), Tasks.SEGMENTATION, 4)));
-        assertTrue(halvings.getMessage().contains("multiples of 4"), halvings.getMessage());
+        assertTrue(halvings.getMessage().contains("3 halvings") && halvings.getMessage().contains("multiples of 8"), halvings.getMessage());
         var preset = assertThrows(IllegalArgumentException.class,
                 () -> a.configure(new ModelRequest("food101", images(16, "flair"), Tasks.SEGMENTATION, 4)));
         assertTrue(preset.getMessage().contains("known presets: tiny, brats"), preset.getMessage());
