@@ -39,6 +39,8 @@ final class SegmentationDemo {
     static final int CROP = 64;
     /** Epochs per run unless --epochs says otherwise. */
     static final int EPOCHS = 6;
+    /** Adam's learning rate in the demo (see {@link #config}). */
+    static final double DEMO_LR = 2e-3;
 
     /** What the demo's command line sets. */
     record Settings(Path out, int epochs, int batchSize, long seed, List<String> variants, String device, int threads,
@@ -90,13 +92,16 @@ final class SegmentationDemo {
 
     /**
      * The brats recipe for every variant but the method, shortened to the demo's epochs (its
-     * cosine warm-up scaled to a tenth of them, as 10 of the recipe's 75).
+     * cosine warm-up scaled to a tenth of them, as 10 of the recipe's 75) and with Adam at 2e-3
+     * instead of SGD at 1e-2: in the demo's hundred-odd steps SGD learns the whole tumour but not
+     * yet its core, Adam learns both.
      */
     private static TrainConfig config(Settings s, String variant, Path store) {
         try {
             return TrainConfigs.resolve("brats", store.toAbsolutePath().toString(), variant, Map.of(
                     "loop.epochs", s.epochs(), "loop.batch_size", s.batchSize(), "loop.seed", s.seed(),
-                    "schedule.warmup_epochs", Math.max(0, s.epochs() / 10), "runtime.device", s.device(),
+                    "schedule.warmup_epochs", Math.max(0, s.epochs() / 10), "optimizer.kind", "adam",
+                    "optimizer.lr", DEMO_LR, "runtime.device", s.device(),
                     "runtime.threads", s.threads()));
         } catch (InvalidOption e) {
             throw new IllegalArgumentException("--variants: " + e.reason(), e);
@@ -116,7 +121,7 @@ final class SegmentationDemo {
         rows.add(new DemoReport.Row("best epoch (validation)", r -> Integer.toString(r.bestEpoch())));
         rows.add(new DemoReport.Row("training time", r -> String.format(Locale.ROOT, "%.0f s", r.seconds())));
         return new DemoReport("cggm demo: segmentation, joint training vs CGGM", "Generated BraTS-like phantom (FLAIR "
-                + "shows the whole tumour, T1ce the core and the enhancing rim), same seed for every run, `brats` U-Net on "
+                + "shows the whole tumour, T1ce the core and the enhancing rim), same seed for every run, `brats` U-Net (Adam 2e-3) on "
                 + CROP + "×" + CROP + " slices. Dice per sample on the test split, best-on-validation model.", runs, rows,
                 seconds);
     }
