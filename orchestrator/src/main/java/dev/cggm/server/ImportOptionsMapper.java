@@ -5,6 +5,7 @@ import dev.cggm.api.v1.ImportOptions;
 import dev.cggm.api.v1.TableModality;
 import dev.cggm.features.imports.IemocapSource;
 import dev.cggm.features.imports.ImportSource;
+import dev.cggm.features.imports.BratsSource;
 import dev.cggm.features.imports.MosiSource;
 import dev.cggm.features.imports.TableSource;
 import dev.cggm.features.store.StoreManifest;
@@ -35,17 +36,18 @@ final class ImportOptionsMapper {
     static ImportOptions resolve(ImportOptions o, DataDirectory data) {
         ImportOptions.Builder b = o.toBuilder();
         if (o.getFormat() == ImportFormat.IMPORT_FORMAT_UNSPECIFIED || o.getFormat() == ImportFormat.UNRECOGNIZED) {
-            throw ApiErrors.invalid("options.format", "required: IMPORT_FORMAT_MOSI, IMPORT_FORMAT_IEMOCAP or "
-                    + "IMPORT_FORMAT_TABLE");
+            throw ApiErrors.invalid("options.format", "required: IMPORT_FORMAT_MOSI, IMPORT_FORMAT_IEMOCAP, "
+                    + "IMPORT_FORMAT_TABLE, IMPORT_FORMAT_BRATS, IMPORT_FORMAT_BRATS_H5 or IMPORT_FORMAT_BRATS_DEMO");
         }
         Path dataset = data.resolve("options.dataset", o.getDataset());
         boolean file = o.getFormat() == ImportFormat.IMPORT_FORMAT_MOSI;
-        if (file ? !Files.isRegularFile(dataset) : !Files.isDirectory(dataset)) {
+        boolean generated = o.getFormat() == ImportFormat.IMPORT_FORMAT_BRATS_DEMO; // made on first use
+        if (!generated && (file ? !Files.isRegularFile(dataset) : !Files.isDirectory(dataset))) {
             throw ApiErrors.invalid("options.dataset", "'" + o.getDataset() + "' is not a " + (file ? "file" : "directory")
                     + " in the data directory");
         }
         b.setShardSize(o.hasShardSize() ? TrainOptionsMapper.range("options.shard_size", o.getShardSize(), 1, 10_000_000)
-                : dev.cggm.features.imports.ImportOptions.DEFAULT_SHARD_SIZE);
+                : brats(o) ? BratsSource.DEFAULT_SHARD_SIZE : dev.cggm.features.imports.ImportOptions.DEFAULT_SHARD_SIZE);
         b.setBatchRows(o.hasBatchRows() ? TrainOptionsMapper.range("options.batch_rows", o.getBatchRows(), 1, 1_000_000)
                 : dev.cggm.features.imports.ImportOptions.DEFAULT_BATCH_ROWS);
         b.setPrecision(ExtractionOptionsMapper.precision("options.precision", o.getPrecision()));
@@ -71,7 +73,23 @@ final class ImportOptionsMapper {
         if (o.getFormat() == ImportFormat.IMPORT_FORMAT_TABLE) {
             table(o, b);
         }
+        if (brats(o)) {
+            b.setCrop(o.hasCrop() ? TrainOptionsMapper.range("options.crop", o.getCrop(), 1, 65_536)
+                    : BratsSource.Options.defaults().crop());
+            String normalize = o.getNormalize().isBlank() ? "zscore" : o.getNormalize().strip();
+            if (!normalize.equals("zscore") && !normalize.equals("none")) {
+                throw ApiErrors.invalid("options.normalize", "must be zscore or none, got '" + o.getNormalize() + "'");
+            }
+            b.setNormalize(normalize);
+        }
         return b.build();
+    }
+
+    private static boolean brats(ImportOptions o) {
+        return switch (o.getFormat()) {
+            case IMPORT_FORMAT_BRATS, IMPORT_FORMAT_BRATS_H5, IMPORT_FORMAT_BRATS_DEMO -> true;
+            default -> false;
+        };
     }
 
     private static void table(ImportOptions o, ImportOptions.Builder b) {
@@ -135,6 +153,10 @@ final class ImportOptionsMapper {
                         o.getTargetName().isBlank() ? null : o.getTargetName(),
                         o.getTargetRangeCount() == 0 ? null : List.copyOf(o.getTargetRangeList())));
             }
+            case IMPORT_FORMAT_BRATS, IMPORT_FORMAT_BRATS_H5, IMPORT_FORMAT_BRATS_DEMO -> BratsSource.open(dataset,
+                    dev.cggm.features.imports.ImportFormat.parse(o.getFormat().name().substring("IMPORT_FORMAT_".length())
+                            .toLowerCase(java.util.Locale.ROOT).replace('_', '-')),
+                    new BratsSource.Options(o.getCrop(), o.getNormalize().equals("zscore")));
             default -> throw new IllegalArgumentException("options.format: unknown value " + o.getFormat());
         };
     }

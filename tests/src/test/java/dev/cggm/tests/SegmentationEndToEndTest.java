@@ -2,7 +2,16 @@ package dev.cggm.tests;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.cggm.api.v1.CreateImportRequest;
 import dev.cggm.api.v1.CreateRunRequest;
+import dev.cggm.api.v1.Extraction;
+import dev.cggm.api.v1.FeatureServiceGrpc;
+import dev.cggm.api.v1.FeatureSet;
+import dev.cggm.api.v1.GetExtractionRequest;
+import dev.cggm.api.v1.ImportFormat;
+import dev.cggm.api.v1.ImportOptions;
+import dev.cggm.api.v1.ListFeatureSetsRequest;
+import dev.cggm.api.v1.WatchExtractionRequest;
 import dev.cggm.api.v1.GetRunRequest;
 import dev.cggm.api.v1.JobState;
 import dev.cggm.api.v1.Metrics;
@@ -12,11 +21,13 @@ import dev.cggm.api.v1.TrainOptions;
 import dev.cggm.api.v1.TrainingServiceGrpc;
 import dev.cggm.cli.Main;
 import dev.cggm.features.brats.BratsPhantom;
+import dev.cggm.features.imports.BratsSource;
 import dev.cggm.server.CggmServer;
 import dev.cggm.server.ServerConfig;
 import dev.cggm.train.data.FeatureStoreData;
 import dev.cggm.train.data.InMemoryFeatureData;
 import io.grpc.ManagedChannel;
+import io.grpc.Status;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -34,8 +45,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * Segmentation end to end on a small generated BraTS-like dataset in the release layout (NIfTI,
  * gzip): sliced by {@code ./cggm extract --format brats}, trained from the command line with the
  * brats preset (summary.json and the pictures), exported as a bundle that Python onnxruntime runs
- * (4 channels in, class map out) to the JVM's scores, and trained through the gRPC API with
- * per-region Dice in WatchRun and GetRun.
+ * (4 channels in, class map out) to the JVM's scores, and imported and trained through the gRPC
+ * API with per-region Dice in WatchRun and GetRun.
  */
 class SegmentationEndToEndTest {
     static final List<String> DICE = List.of("dice", "dice_wt", "dice_tc", "dice_et");
@@ -81,13 +92,30 @@ class SegmentationEndToEndTest {
     }
 
     @Test
-    void trainedThroughGrpcWithPerRegionDiceInWatchRunAndGetRun(@TempDir Path tmp) throws Exception {
+    void importedAndTrainedThroughGrpcWithPerRegionDiceInWatchRunAndGetRun(@TempDir Path tmp) throws Exception {
         Path data = tmp.resolve("data");
-        GrpcFixtures.copyTree(store, data.resolve("features/brats"));
+        GrpcFixtures.copyTree(shared.resolve("phantom"), data.resolve("datasets/phantom"));
         CggmServer server = CggmServer.start(ServerConfig.defaults(0, data, GrpcFixtures.tokenFile(tmp)));
         try {
             ManagedChannel channel = GrpcFixtures.channel(server.port());
             try {
+                FeatureServiceGrpc.FeatureServiceBlockingStub features = GrpcFixtures.features(channel);
+                GrpcTrainingTest.assertStatus(Status.Code.INVALID_ARGUMENT, "options.normalize", () -> features.createImport(
+                        CreateImportRequest.newBuilder().setFeatureSetId("bad").setOptions(ImportOptions.newBuilder()
+                                .setDataset("datasets/phantom").setFormat(ImportFormat.IMPORT_FORMAT_BRATS)
+                                .setNormalize("minmax")).build()));
+                Extraction x = features.createImport(CreateImportRequest.newBuilder().setFeatureSetId("brats")
+                        .setOptions(ImportOptions.newBuilder().setDataset("datasets/phantom")
+                                .setFormat(ImportFormat.IMPORT_FORMAT_BRATS).setCrop(32)).build());
+                features.withDeadlineAfter(2, TimeUnit.MINUTES).watchExtraction(WatchExtractionRequest.newBuilder()
+                        .setExtractionId(x.getExtractionId()).build()).forEachRemaining(e -> { });
+                x = features.getExtraction(GetExtractionRequest.newBuilder().setExtractionId(x.getExtractionId()).build());
+                assertEquals(JobState.JOB_STATE_SUCCEEDED, x.getState(), x.getStateReason());
+                assertEquals(BratsSource.DEFAULT_SHARD_SIZE, x.getImportOptions().getShardSize(), "BraTS default shards");
+                FeatureSet set = features.listFeatureSets(ListFeatureSetsRequest.getDefaultInstance()).getFeatureSetsList()
+                        .stream().filter(f -> f.getFeatureSetId().equals("brats")).findFirst().orElseThrow();
+                assertEquals("segmentation", set.getTask());
+
                 TrainingServiceGrpc.TrainingServiceBlockingStub stub = GrpcFixtures.training(channel);
                 TrainOptions.Builder options = TrainOptions.newBuilder().setFeatures("features/brats").setPreset("brats")
                         .setMethod("cggm").setEpochs(2).setWarmupEpochs(0).setBatchSize(4).setDevice("cpu").setThreads(2)
@@ -111,6 +139,8 @@ class SegmentationEndToEndTest {
                     assertTrue(v >= 0 && v <= 1, k + " = " + v);
                 }
                 assertEquals("brats", done.getOptions().getAugmentation());
+                GrpcTrainingTest.assertStatus(Status.Code.INVALID_ARGUMENT, "segmentation", () -> stub.createRun(
+                        CreateRunRequest.newBuilder().setOptions(options.clone().setMethod("ogm-ge")).build()));
             } finally {
                 channel.shutdownNow();
             }
