@@ -43,12 +43,8 @@ final class SegmentationBenchmark {
             double cggm = TrainBenchmark.median(TrainBenchmark.timeSteps(config("cggm", batch, threads), data, total,
                     warmup, threads, cggmRun));
             double torch = Double.NaN;
-            String note;
-            if (!withTorch) {
-                note = "--no-torch";
-            } else if (!PyTorchReference.available()) {
-                note = PyTorchReference.MISSING;
-            } else {
+            String note = TrainBenchmark.torchSkipped(withTorch);
+            if (note == null) {
                 int torchThreads = threads > 0 ? threads : Runtime.getRuntime().availableProcessors();
                 String line = PyTorchReference.run(PyTorchReference.script("unet_step_bench.py"),
                         cggmRun.resolve("artifacts").toString(), Integer.toString(batch), Integer.toString(steps),

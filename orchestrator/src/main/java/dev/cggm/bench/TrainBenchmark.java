@@ -84,12 +84,8 @@ public final class TrainBenchmark {
             TrainConfig cggmCfg = config(preset, "cggm", batch, threads);
             double cggm = median(timeSteps(cggmCfg, data, total, warmup, threads, cggmRun));
             double torch = Double.NaN;
-            String note;
-            if (!withTorch) {
-                note = "--no-torch";
-            } else if (!PyTorchReference.available()) {
-                note = PyTorchReference.MISSING;
-            } else {
+            String note = torchSkipped(withTorch);
+            if (note == null) {
                 Path steps_ = tmp.resolve("steps.safetensors");
                 ReferenceBatches.write(steps_, data, ArtifactManifest.read(cggmRun.resolve("artifacts")),
                         cggmCfg.loop().seed(), batch, total);
@@ -112,6 +108,11 @@ public final class TrainBenchmark {
         } finally {
             deleteTree(tmp);
         }
+    }
+
+    /** Why the PyTorch side is not measured ({@code --no-torch}, no PyTorch), or null when it can be. */
+    static String torchSkipped(boolean withTorch) {
+        return !withTorch ? "--no-torch" : !PyTorchReference.available() ? PyTorchReference.MISSING : null;
     }
 
     private static TrainConfig config(String preset, String method, int batch, int threads) {

