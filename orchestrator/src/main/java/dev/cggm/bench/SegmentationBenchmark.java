@@ -13,7 +13,6 @@ import dev.cggm.train.run.Json;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -74,14 +73,7 @@ final class SegmentationBenchmark {
     }
 
     private static InMemoryFeatureData.Split split(String name, int n, List<ModalityShape> shapes, int side, Random rng) {
-        Map<String, float[]> features = new LinkedHashMap<>();
-        for (ModalityShape m : shapes) {
-            float[] f = new float[n * m.valuesPerSample()];
-            for (int i = 0; i < f.length; i++) {
-                f[i] = (float) rng.nextGaussian();
-            }
-            features.put(m.name(), f);
-        }
+        Map<String, float[]> features = TrainBenchmark.gaussianFeatures(n, shapes, rng);
         byte[] labels = new byte[n * side * side];
         for (int i = 0; i < labels.length; i++) {
             labels[i] = (byte) rng.nextInt(4);

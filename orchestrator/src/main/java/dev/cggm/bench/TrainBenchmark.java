@@ -158,14 +158,7 @@ public final class TrainBenchmark {
 
     private static InMemoryFeatureData.Split split(String name, int n, List<ModalityShape> shapes, CggmModelConfig model,
                                                    Random rng) {
-        Map<String, float[]> features = new LinkedHashMap<>();
-        for (ModalityShape m : shapes) {
-            float[] f = new float[n * m.valuesPerSample()];
-            for (int i = 0; i < f.length; i++) {
-                f[i] = (float) rng.nextGaussian();
-            }
-            features.put(m.name(), f);
-        }
+        Map<String, float[]> features = gaussianFeatures(n, shapes, rng);
         long[] labels = new long[n];
         float[] values = new float[n];
         for (int i = 0; i < n; i++) {
@@ -174,6 +167,19 @@ public final class TrainBenchmark {
         }
         Targets targets = model.task() == Tasks.CLASSIFICATION ? Targets.classes(labels) : Targets.values(values);
         return new InMemoryFeatureData.Split(name, shapes, features, targets, InMemoryFeatureData.ids(name, n));
+    }
+
+    /** {@code n} samples of standard normal values per modality. */
+    static Map<String, float[]> gaussianFeatures(int n, List<ModalityShape> shapes, Random rng) {
+        Map<String, float[]> features = new LinkedHashMap<>();
+        for (ModalityShape m : shapes) {
+            float[] f = new float[n * m.valuesPerSample()];
+            for (int i = 0; i < f.length; i++) {
+                f[i] = (float) rng.nextGaussian();
+            }
+            features.put(m.name(), f);
+        }
+        return features;
     }
 
     static double median(double[] v) {
