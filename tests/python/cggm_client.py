@@ -119,6 +119,17 @@ class CggmClient:
         return self._call(self.features.CreateExtraction,
                           features.CreateExtractionRequest(feature_set_id=feature_set_id, options=opts))
 
+    def create_import(self, dataset: str, format: str, feature_set_id: str = "", **options):
+        """Options as `./cggm import`: shard_size, cv, norm, label_names, id_column, target_column, task,
+        modalities=[{"name": "text", "column": "text_emb", "shape": [50, 300], "length_column": ""}], ...
+        The job is an extraction: follow it with wait_extraction."""
+        enums = {"format": "IMPORT_FORMAT", "precision": "PRECISION"}
+        modalities = [features.TableModality(**m) for m in options.pop("modalities", [])]
+        opts = features.ImportOptions(dataset=dataset, modalities=modalities,
+                                      **_enums({"format": format, **options}, enums))
+        return self._call(self.features.CreateImport,
+                          features.CreateImportRequest(feature_set_id=feature_set_id, options=opts))
+
     def watch_extraction(self, extraction_id: str, after_sequence: int = 0):
         yield from self._watch(self.features.WatchExtraction,
                                lambda after: features.WatchExtractionRequest(extraction_id=extraction_id,
@@ -339,6 +350,11 @@ def main(argv=None):
     e.add_argument("--max-length", type=int, default=12)
     e.add_argument("--epochs", type=int, default=2)
     e.add_argument("--workdir", default=tempfile.gettempdir(), help="where the exported model is written")
+    i = sub.add_parser("import", help="import features (mosi pickle, iemocap MMIN layout, tables) and describe them")
+    i.add_argument("--dataset", required=True, help="path relative to the data directory")
+    i.add_argument("--format", required=True, choices=["mosi", "iemocap", "table"])
+    i.add_argument("--feature-set", default="", help="id of the feature set to create")
+    i.add_argument("--modality", action="append", default=[], help="table: NAME=COLUMN (repeat)")
     sub.add_parser("runs", help="list the runs")
     args = p.parse_args(argv)
 
@@ -349,6 +365,15 @@ def main(argv=None):
             for r in client.list_runs():
                 print(f"{r.run_id}  {state_name(r.state):9}  {r.options.preset:8} {r.options.features}  "
                       f"{r.progress.completed_steps}/{r.progress.total_steps} steps  {r.state_reason}")
+            return 0
+        if args.command == "import":
+            mods = [dict(zip(("name", "column"), m.split("=", 1))) for m in args.modality]
+            ext = client.wait_extraction(client.create_import(args.dataset, args.format, args.feature_set,
+                                                              modalities=mods).extraction_id)
+            fs = next(f for f in client.list_feature_sets() if f.feature_set_id == ext.feature_set_id)
+            print(json.dumps({"feature_set": fs.feature_set_id, "task": fs.task, "target": fs.target_name,
+                              "modalities": {m.name: list(m.shape) for m in fs.modalities},
+                              "rows": {s.name: s.rows for s in fs.splits}}, sort_keys=True))
             return 0
         summary = end_to_end(client, args)
         print(json.dumps(summary, sort_keys=True))

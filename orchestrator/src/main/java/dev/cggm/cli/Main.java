@@ -15,6 +15,7 @@ import picocli.CommandLine.Command;
                 CompareCommand.class,
                 MethodsCommand.class,
                 ExtractCommand.class,
+                ImportCommand.class,
                 BenchCommand.class,
                 ServeCommand.class,
                 CommandLine.HelpCommand.class

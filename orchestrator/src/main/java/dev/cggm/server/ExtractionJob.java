@@ -5,6 +5,7 @@ import dev.cggm.api.v1.Extraction;
 import dev.cggm.api.v1.ExtractionEvent;
 import dev.cggm.api.v1.ExtractionOptions;
 import dev.cggm.api.v1.ExtractionResult;
+import dev.cggm.api.v1.ImportOptions;
 import dev.cggm.api.v1.LogMessage;
 import dev.cggm.api.v1.SplitProgress;
 import dev.cggm.api.v1.SplitSummary;
@@ -25,8 +26,9 @@ import static dev.cggm.api.v1.JobState.JOB_STATE_RUNNING;
 import static dev.cggm.api.v1.JobState.JOB_STATE_SUCCEEDED;
 
 /**
- * One feature extraction into {@code DATA/features/<feature_set_id>}: its lifecycle (see
- * {@link Job}), options and per-split progress. Extractions resume from their finished shards,
+ * One feature extraction (or import: {@link #importOptions()} set instead of {@link #options()})
+ * into {@code DATA/features/<feature_set_id>}: its lifecycle (see {@link Job}), options and
+ * per-split progress. Extractions resume from their finished shards,
  * so one interrupted by a restart or a shutdown is simply queued again; the work itself is
  * {@link ExtractionTask}.
  */
@@ -56,6 +58,7 @@ final class ExtractionJob extends Job<ExtractionEvent> {
     private final DataDirectory data;
     private String featureSetId;
     private ExtractionOptions options;
+    private ImportOptions importOptions;
     private final Map<String, SplitProgress> progress = new LinkedHashMap<>();
     private ExtractionResult result;
     private volatile boolean stopRequested;
@@ -68,6 +71,18 @@ final class ExtractionJob extends Job<ExtractionEvent> {
 
     static ExtractionJob create(String id, String featureSetId, ExtractionOptions options, DataDirectory data,
                                 JobExecutor executor) throws IOException {
+        return create(id, featureSetId, options, null, data, executor);
+    }
+
+    /** An import job (its options as the API resolved them). */
+    static ExtractionJob createImport(String id, String featureSetId, ImportOptions options, DataDirectory data,
+                                      JobExecutor executor) throws IOException {
+        return create(id, featureSetId, null, options, data, executor);
+    }
+
+    private static ExtractionJob create(String id, String featureSetId, ExtractionOptions options,
+                                        ImportOptions importOptions, DataDirectory data, JobExecutor executor)
+            throws IOException {
         Path dir = data.extractions().resolve(id);
         try {
             Files.createDirectory(dir);
@@ -78,6 +93,7 @@ final class ExtractionJob extends Job<ExtractionEvent> {
         synchronized (job) {
             job.featureSetId = featureSetId;
             job.options = options;
+            job.importOptions = importOptions;
             job.moveTo(JOB_STATE_QUEUED, "created");
         }
         return job;
@@ -95,7 +111,8 @@ final class ExtractionJob extends Job<ExtractionEvent> {
             job.updateTime = x.getUpdateTime();
             job.startTime = x.hasStartTime() ? x.getStartTime() : null;
             job.endTime = x.hasEndTime() ? x.getEndTime() : null;
-            job.options = x.getOptions();
+            job.options = x.hasImportOptions() ? null : x.getOptions();
+            job.importOptions = x.hasImportOptions() ? x.getImportOptions() : null;
             x.getProgressList().forEach(p -> job.progress.put(p.getSplit(), p));
             job.result = x.hasResult() ? x.getResult() : null;
         }
@@ -110,10 +127,14 @@ final class ExtractionJob extends Job<ExtractionEvent> {
                 .setState(state)
                 .setStateReason(reason)
                 .setStopRequest(stopRequest)
-                .setOptions(options)
                 .addAllProgress(progress.values())
                 .setCreateTime(createTime)
                 .setUpdateTime(updateTime);
+        if (importOptions != null) {
+            b.setImportOptions(importOptions);
+        } else {
+            b.setOptions(options);
+        }
         if (result != null) {
             b.setResult(result);
         }
@@ -150,8 +171,14 @@ final class ExtractionJob extends Job<ExtractionEvent> {
         return featureSetId;
     }
 
+    /** The extraction's options; null for an import. */
     synchronized ExtractionOptions options() {
         return options;
+    }
+
+    /** The import's options; null for an extraction. */
+    synchronized ImportOptions importOptions() {
+        return importOptions;
     }
 
     /** Where the feature store is written. */
@@ -220,8 +247,8 @@ final class ExtractionJob extends Job<ExtractionEvent> {
             moveTo(JOB_STATE_QUEUED, "the server shut down; the extraction resumes from its finished shards when the "
                     + "server starts again");
         } else {
-            moveTo(JOB_STATE_CANCELLED, "cancelled by a client; finished shards are kept (extract into the same "
-                    + "feature set again to resume)");
+            moveTo(JOB_STATE_CANCELLED, "cancelled by a client; finished shards are kept (" + (importOptions != null
+                    ? "import" : "extract") + " into the same feature set again to resume)");
         }
     }
 

@@ -85,11 +85,7 @@ final class ExtractionOptionsMapper {
                 : dev.cggm.features.pipeline.ExtractionOptions.DEFAULT_SHARD_SIZE);
         b.setTextPooling(pooling("options.text_pooling", o.getTextPooling()));
         b.setImagePooling(pooling("options.image_pooling", o.getImagePooling()));
-        b.setPrecision(switch (o.getPrecision()) {
-            case PRECISION_UNSPECIFIED, PRECISION_FLOAT32 -> Precision.PRECISION_FLOAT32;
-            case PRECISION_FLOAT16 -> Precision.PRECISION_FLOAT16;
-            default -> throw ApiErrors.invalid("options.precision", "unknown value " + o.getPrecisionValue());
-        });
+        b.setPrecision(precision("options.precision", o.getPrecision()));
         for (String s : o.getSplitsList()) {
             if (!SPLIT.matcher(s).matches()) {
                 throw ApiErrors.invalid("options.splits", "'" + s + "' is not a split name (letters, digits, _ . -)");
@@ -119,9 +115,21 @@ final class ExtractionOptionsMapper {
                 o.getImageStdCount() == 3 ? floats(o.getImageStdList()) : null),
                 o.getMaxLength(), ExecutionDevice.parse(o.getDevice()), o.getThreads(), o.getWorkers(), o.getBatchSize(),
                 o.getShardSize(), storePooling(o.getTextPooling()), storePooling(o.getImagePooling()),
-                o.getPrecision() == Precision.PRECISION_FLOAT16 ? dev.cggm.features.store.Precision.FLOAT16
-                        : dev.cggm.features.store.Precision.FLOAT32,
-                o.getStrict(), List.copyOf(o.getSplitsList()), o.getLimit());
+                storePrecision(o.getPrecision()), o.getStrict(), List.copyOf(o.getSplitsList()), o.getLimit());
+    }
+
+    /** A precision with UNSPECIFIED resolved to float32; INVALID_ARGUMENT for unknown values. */
+    static Precision precision(String field, Precision p) {
+        return switch (p) {
+            case PRECISION_UNSPECIFIED, PRECISION_FLOAT32 -> Precision.PRECISION_FLOAT32;
+            case PRECISION_FLOAT16 -> Precision.PRECISION_FLOAT16;
+            default -> throw ApiErrors.invalid(field, "unknown value " + p);
+        };
+    }
+
+    static dev.cggm.features.store.Precision storePrecision(Precision p) {
+        return p == Precision.PRECISION_FLOAT16 ? dev.cggm.features.store.Precision.FLOAT16
+                : dev.cggm.features.store.Precision.FLOAT32;
     }
 
     private static TextEncoderSpec textEncoder(ExtractionOptions o, DataDirectory data) {

@@ -1,5 +1,7 @@
 package dev.cggm.server;
 
+import dev.cggm.features.imports.ImportSource;
+import dev.cggm.features.imports.Importer;
 import dev.cggm.features.pipeline.ExtractionResult;
 import dev.cggm.features.pipeline.Extractor;
 import dev.cggm.features.pipeline.ProgressListener;
@@ -9,7 +11,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Executes an extraction on a job thread: opens the dataset and encoders, runs the
- * {@link Extractor} into the feature set's store and reports per-split progress (an event when a
+ * {@link Extractor} (or, for an import, opens the files and runs the {@link Importer}) into the
+ * feature set's store and reports per-split progress (an event when a
  * split starts and ends, and about every {@value #PROGRESS_EVERY_MS} ms in between). A cancel or
  * a shutdown stops it after the sample in flight: the progress listener throws, the extractor
  * drops the unfinished shard and keeps the finished ones.
@@ -40,8 +43,14 @@ final class ExtractionTask {
             return;
         }
         try {
-            var options = ExtractionOptionsMapper.plan(job.options(), data);
-            ExtractionResult r = Extractor.run(job.store(), options, new Progress());
+            ExtractionResult r;
+            if (job.importOptions() != null) {
+                try (ImportSource source = ImportOptionsMapper.open(job.importOptions(), data)) {
+                    r = Importer.run(job.store(), source, ImportOptionsMapper.options(job.importOptions()), new Progress());
+                }
+            } else {
+                r = Extractor.run(job.store(), ExtractionOptionsMapper.plan(job.options(), data), new Progress());
+            }
             job.succeeded(r);
         } catch (StatusRuntimeException e) {
             job.failed(e.getStatus().getDescription());

@@ -2,11 +2,13 @@ package dev.cggm.server;
 
 import dev.cggm.api.v1.CancelExtractionRequest;
 import dev.cggm.api.v1.CreateExtractionRequest;
+import dev.cggm.api.v1.CreateImportRequest;
 import dev.cggm.api.v1.Extraction;
 import dev.cggm.api.v1.ExtractionEvent;
 import dev.cggm.api.v1.ExtractionOptions;
 import dev.cggm.api.v1.FeatureServiceGrpc;
 import dev.cggm.api.v1.GetExtractionRequest;
+import dev.cggm.api.v1.ImportOptions;
 import dev.cggm.api.v1.ListExtractionsRequest;
 import dev.cggm.api.v1.ListExtractionsResponse;
 import dev.cggm.api.v1.ListFeatureSetsRequest;
@@ -22,7 +24,7 @@ import java.nio.file.Path;
 import java.util.concurrent.Executor;
 import java.util.stream.Stream;
 
-/** FeatureService: validates requests, then hands them to the extractions (see {@link ExtractionJob}). */
+/** FeatureService: validates requests, then hands them to the extractions and imports (see {@link ExtractionJob}). */
 final class FeatureApi extends FeatureServiceGrpc.FeatureServiceImplBase {
     private final DataDirectory data;
     private final JobRegistry<ExtractionJob> extractions;
@@ -47,36 +49,59 @@ final class FeatureApi extends FeatureServiceGrpc.FeatureServiceImplBase {
             if (!req.hasOptions()) {
                 throw ApiErrors.invalid("options", "required: at least options.dataset and options.format");
             }
-            String id = Ids.generate("ext");
-            String featureSet = req.getFeatureSetId().isEmpty() ? id : Ids.check("feature_set_id", req.getFeatureSetId());
             ExtractionOptions options = ExtractionOptionsMapper.resolve(req.getOptions(), data);
-            synchronized (this) {
-                for (ExtractionJob other : extractions.all()) {
-                    if (other.featureSetId().equals(featureSet) && other.writing()) {
-                        throw ApiErrors.alreadyExists("feature set '" + featureSet + "' is being written by extraction "
-                                + other.id());
-                    }
-                }
-                Path store = data.features().resolve(featureSet);
-                if (Files.isRegularFile(store.resolve(StoreManifest.FILE))) {
-                    if (StoreManifest.COMPLETE.equals(existing(featureSet, store).status())) {
-                        throw ApiErrors.alreadyExists("feature set '" + featureSet + "' already exists and is complete");
-                    }
-                } else if (Files.isDirectory(store) && !empty(store)) {
-                    throw ApiErrors.alreadyExists("features/" + featureSet + " exists and is not a feature store");
-                }
-                if (executor.queued() >= maxQueued) {
-                    throw ApiErrors.exhausted(executor.queued() + " extractions are queued, the most this server takes "
-                            + "(--max-queued)");
-                }
-                Calls.checkAlive();
-                ExtractionJob job = ExtractionJob.create(id, featureSet, options, data, executor);
-                extractions.add(job);
-                Extraction created = job.toProto();
-                executor.submit(job);
-                return created;
-            }
+            return create(req.getFeatureSetId(), (id, featureSet) ->
+                    ExtractionJob.create(id, featureSet, options, data, executor));
         });
+    }
+
+    @Override
+    public void createImport(CreateImportRequest req, StreamObserver<Extraction> out) {
+        calls.unary(out, () -> {
+            if (!req.hasOptions()) {
+                throw ApiErrors.invalid("options", "required: at least options.dataset and options.format");
+            }
+            ImportOptions options = ImportOptionsMapper.resolve(req.getOptions(), data);
+            return create(req.getFeatureSetId(), (id, featureSet) ->
+                    ExtractionJob.createImport(id, featureSet, options, data, executor));
+        });
+    }
+
+    /** Makes a job. */
+    private interface JobFactory {
+        ExtractionJob make(String id, String featureSet) throws java.io.IOException;
+    }
+
+    /** Checks the feature set is free and the queue has room, then creates and queues the job. */
+    private Extraction create(String requestedFeatureSet, JobFactory factory) throws java.io.IOException {
+        String id = Ids.generate("ext");
+        String featureSet = requestedFeatureSet.isEmpty() ? id : Ids.check("feature_set_id", requestedFeatureSet);
+        synchronized (this) {
+            for (ExtractionJob other : extractions.all()) {
+                if (other.featureSetId().equals(featureSet) && other.writing()) {
+                    throw ApiErrors.alreadyExists("feature set '" + featureSet + "' is being written by extraction "
+                            + other.id());
+                }
+            }
+            Path store = data.features().resolve(featureSet);
+            if (Files.isRegularFile(store.resolve(StoreManifest.FILE))) {
+                if (StoreManifest.COMPLETE.equals(existing(featureSet, store).status())) {
+                    throw ApiErrors.alreadyExists("feature set '" + featureSet + "' already exists and is complete");
+                }
+            } else if (Files.isDirectory(store) && !empty(store)) {
+                throw ApiErrors.alreadyExists("features/" + featureSet + " exists and is not a feature store");
+            }
+            if (executor.queued() >= maxQueued) {
+                throw ApiErrors.exhausted(executor.queued() + " extractions are queued, the most this server takes "
+                        + "(--max-queued)");
+            }
+            Calls.checkAlive();
+            ExtractionJob job = factory.make(id, featureSet);
+            extractions.add(job);
+            Extraction created = job.toProto();
+            executor.submit(job);
+            return created;
+        }
     }
 
     @Override

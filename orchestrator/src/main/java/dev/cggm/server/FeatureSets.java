@@ -73,11 +73,22 @@ final class FeatureSets {
                         : FeatureSetStatus.FEATURE_SET_STATUS_IN_PROGRESS)
                 .setDatasetFormat(m.dataset() == null || m.dataset().format() == null ? "" : m.dataset().format())
                 .addAllLabelNames(m.labelNames())
-                .setPrecision(m.precision() == null ? "" : m.precision());
+                .setPrecision(m.precision() == null ? "" : m.precision())
+                .setTask(m.task().type())
+                .setTargetColumn(m.task().target().column());
+        if (m.task().target().name() != null) {
+            b.setTargetName(m.task().target().name());
+        }
+        if (m.task().target().range() != null) {
+            b.addAllTargetRange(m.task().target().range());
+        }
         for (StoreManifest.ModalityInfo mod : m.modalities()) {
             b.addModalities(FeatureSetModality.newBuilder().setName(mod.name())
                     .setEncoder(mod.encoder() == null ? "" : mod.encoder()).addAllShape(mod.shape())
-                    .setPooling(mod.pooling() == null ? "" : mod.pooling()).setPretrained(mod.pretrained()));
+                    .setPooling(mod.pooling() == null ? "" : mod.pooling())
+                    .setPretrained(Boolean.TRUE.equals(mod.pretrained()))
+                    .setLengthColumn(mod.lengthColumn() == null ? "" : mod.lengthColumn())
+                    .setSource(mod.encoder() == null && mod.source() != null ? mod.source() : ""));
         }
         m.splits().forEach((name, s) -> b.addSplits(FeatureSetSplit.newBuilder().setName(name).setSamples(s.samples())
                 .setRows(s.rows()).setErrors(s.errors() == null ? 0 : s.errors().size())));

@@ -15,7 +15,6 @@ import com.google.protobuf.Value;
 import dev.cggm.onnx.models.Presets;
 import dev.cggm.onnx.runtime.ExecutionDevice;
 import dev.cggm.onnx.tasks.Task;
-import dev.cggm.onnx.tasks.Tasks;
 import dev.cggm.train.ModelFit;
 import dev.cggm.train.TrainConfig;
 import dev.cggm.train.TrainConfigs;
@@ -26,6 +25,7 @@ import dev.cggm.train.run.Json;
 import dev.cggm.train.data.FeatureData;
 import dev.cggm.train.data.FeatureSplit;
 import dev.cggm.train.data.ModalityShape;
+import dev.cggm.train.data.StoreTask;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -407,37 +407,33 @@ final class TrainOptionsMapper {
         return m;
     }
 
-    /** Modality shapes of a store, as the trainer reads them. */
-    static List<ModalityShape> shapes(StoreManifest m) {
-        List<ModalityShape> shapes = new ArrayList<>();
-        for (StoreManifest.ModalityInfo info : m.modalities()) {
-            List<Integer> s = info.shape();
-            shapes.add(s.size() == 1 ? new ModalityShape(info.name(), 1, s.get(0))
-                    : new ModalityShape(info.name(), s.get(0), s.get(1)));
+    /**
+     * What {@link ModelFit} needs of a feature set, from its manifest alone (no features loaded):
+     * the manifest's task (classification or regression), classes and modalities, any number of them.
+     */
+    private record ManifestFeatures(StoreTask store, String name) implements FeatureData {
+        ManifestFeatures(StoreManifest manifest, String name) {
+            this(StoreTask.of(manifest), name);
         }
-        return shapes;
-    }
 
-    /** What {@link ModelFit} needs of a feature set, from its manifest alone (no features loaded). */
-    private record ManifestFeatures(StoreManifest manifest, String name) implements FeatureData {
         @Override
         public Task task() {
-            return Tasks.CLASSIFICATION;
+            return store.task();
         }
 
         @Override
         public int numClasses() {
-            return manifest.labelNames().size();
+            return store.numClasses();
         }
 
         @Override
         public List<String> labelNames() {
-            return manifest.labelNames();
+            return store.labelNames();
         }
 
         @Override
         public List<ModalityShape> modalities() {
-            return shapes(manifest);
+            return store.modalities();
         }
 
         @Override

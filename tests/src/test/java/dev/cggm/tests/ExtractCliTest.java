@@ -1,18 +1,13 @@
 package dev.cggm.tests;
 
-import dev.cggm.cli.Main;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
+import static dev.cggm.tests.CliAssertions.assertOneLineError;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** {@code cggm extract} errors reach the user as one line, never a stack trace. */
 class ExtractCliTest {
@@ -43,26 +38,5 @@ class ExtractCliTest {
         Files.writeString(tmp.resolve("train.json"), "[]");
         assertOneLineError("unknown text encoder 'gpt'", "extract", "--dataset", tmp.toString(), "--format", "food101",
                 "--out", tmp.resolve("s").toString(), "--text-encoder", "gpt");
-    }
-
-    /** Runs the CLI, expects exit 1 with one error line containing {@code expected}; returns stderr. */
-    private static String assertOneLineError(String expected, String... args) {
-        PrintStream saved = System.err;
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        int code;
-        try {
-            System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-            code = Main.run(args);
-        } finally {
-            System.setErr(saved);
-        }
-        String text = err.toString(StandardCharsets.UTF_8);
-        assertEquals(1, code, text);
-        assertTrue(text.contains("error: ") && text.contains(expected), text);
-        assertFalse(text.contains("\tat "), "no stack trace: " + text);
-        assertEquals(1, text.lines().filter(l -> l.startsWith("error: ")).count(), text);
-        assertTrue(text.lines().filter(l -> !l.startsWith("INFO ")).count() <= 2, "the error and the CGGM_DEBUG hint: "
-                + text);
-        return text;
     }
 }

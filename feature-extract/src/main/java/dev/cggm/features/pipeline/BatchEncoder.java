@@ -6,6 +6,7 @@ import ai.onnxruntime.OrtSession;
 import dev.cggm.features.encoders.ImageEncoder;
 import dev.cggm.features.encoders.TextEncoder;
 import dev.cggm.features.store.FeatureSchema;
+import dev.cggm.features.store.FeatureVectors;
 import dev.cggm.features.store.ShardWriter;
 import dev.cggm.features.tokenize.Tokens;
 import org.apache.arrow.vector.BigIntVector;
@@ -79,8 +80,8 @@ final class BatchEncoder {
         FixedSizeListVector iv = (FixedSizeListVector) root.getVector(imageColumn.name);
         runText(n, tv, lengths);
         runImage(n, iv, imageLengths);
-        FeatureColumn.markValid(tv, n);
-        FeatureColumn.markValid(iv, n);
+        FeatureVectors.markValid(tv, n);
+        FeatureVectors.markValid(iv, n);
         writer.writeBatch(n);
     }
 

@@ -16,19 +16,28 @@ public final class ConsoleProgress {
     private ConsoleProgress() {
     }
 
-    /** A bar on a terminal, periodic lines otherwise. */
+    /** A bar on a terminal, periodic lines otherwise, labelled "extract". */
     public static ProgressListener auto() {
-        return System.console() != null ? bar() : lines(System.err, Duration.ofSeconds(10));
+        return auto("extract");
+    }
+
+    /** A bar on a terminal, periodic lines otherwise; lines start with {@code verb} (e.g. "import"). */
+    public static ProgressListener auto(String verb) {
+        return System.console() != null ? bar(verb) : lines(verb, System.err, Duration.ofSeconds(10));
     }
 
     /** A progress bar per split (me.tongfei:progressbar). */
     public static ProgressListener bar() {
+        return bar("extract");
+    }
+
+    private static ProgressListener bar(String verb) {
         return new ProgressListener() {
             private ProgressBar bar;
 
             @Override
             public void splitStarted(String split, long total, long done) {
-                bar = new ProgressBarBuilder().setTaskName("extract " + split).setInitialMax(total)
+                bar = new ProgressBarBuilder().setTaskName(verb + " " + split).setInitialMax(total)
                         .setStyle(ProgressBarStyle.COLORFUL_UNICODE_BLOCK).setUnit(" samples", 1)
                         .showSpeed().setUpdateIntervalMillis(250).continuousUpdate().build();
                 bar.stepTo(done);
@@ -51,6 +60,10 @@ public final class ConsoleProgress {
 
     /** Plain lines: at most one per {@code interval}, plus one when a split ends. */
     public static ProgressListener lines(PrintStream out, Duration interval) {
+        return lines("extract", out, interval);
+    }
+
+    private static ProgressListener lines(String verb, PrintStream out, Duration interval) {
         return new ProgressListener() {
             private String split;
             private long total;
@@ -67,7 +80,7 @@ public final class ConsoleProgress {
                 startDone = d;
                 startNanos = System.nanoTime();
                 lastPrint = startNanos;
-                out.printf(Locale.ROOT, "extract %s: %d samples%s%n", s, t,
+                out.printf(Locale.ROOT, "%s %s: %d samples%s%n", verb, s, t,
                         d > 0 ? String.format(Locale.ROOT, " (%d already done, resuming)", d) : "");
             }
 
@@ -80,7 +93,7 @@ public final class ConsoleProgress {
                     double secs = (now - startNanos) / 1e9;
                     double rate = (done - startDone) / Math.max(secs, 1e-9);
                     long etaSecs = rate > 0 ? Math.round((total - done) / rate) : -1;
-                    out.printf(Locale.ROOT, "extract %s: %d/%d samples (%.0f%%), %.1f samples/s, eta %s%n", split, done,
+                    out.printf(Locale.ROOT, "%s %s: %d/%d samples (%.0f%%), %.1f samples/s, eta %s%n", verb, split, done,
                             total, 100.0 * done / Math.max(1, total), rate, etaSecs < 0 ? "?" : etaSecs + " s");
                 }
             }
@@ -88,7 +101,7 @@ public final class ConsoleProgress {
             @Override
             public void splitFinished(String s, long rows, long errors) {
                 double secs = (System.nanoTime() - startNanos) / 1e9;
-                out.printf(Locale.ROOT, "extract %s: done, %d rows, %d bad samples skipped, %.1f s%n", s, rows, errors,
+                out.printf(Locale.ROOT, "%s %s: done, %d rows, %d bad samples skipped, %.1f s%n", verb, s, rows, errors,
                         secs);
             }
         };

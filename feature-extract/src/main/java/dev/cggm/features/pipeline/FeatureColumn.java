@@ -1,9 +1,9 @@
 package dev.cggm.features.pipeline;
 
+import dev.cggm.features.store.FeatureVectors;
 import dev.cggm.features.store.Pooling;
 import dev.cggm.features.store.Precision;
 import org.apache.arrow.memory.ArrowBuf;
-import org.apache.arrow.memory.util.Float16;
 import org.apache.arrow.vector.complex.FixedSizeListVector;
 
 import java.nio.ByteOrder;
@@ -50,7 +50,6 @@ final class FeatureColumn {
      * {@code lengths[i]} real positions of row i (mean pooling averages over them).
      */
     void fill(FixedSizeListVector v, FloatBuffer out, int rows, int[] lengths) {
-        ArrowBuf data = v.getDataVector().getDataBuffer();
         int w = width();
         float[] row = new float[w];
         for (int r = 0; r < rows; r++) {
@@ -73,25 +72,7 @@ final class FeatureColumn {
                 }
                 default -> throw new IllegalStateException();
             }
-            long off = (long) r * w;
-            if (precision == Precision.FLOAT32) {
-                for (int i = 0; i < w; i++) {
-                    data.setFloat(4 * (off + i), row[i]);
-                }
-            } else {
-                for (int i = 0; i < w; i++) {
-                    data.setShort(2 * (off + i), Float16.toFloat16(row[i]));
-                }
-            }
+            FeatureVectors.writeRow(v, r, row, precision);
         }
-    }
-
-    /** Marks {@code rows} lists and all their elements valid (not null). */
-    static void markValid(FixedSizeListVector v, int rows) {
-        for (int r = 0; r < rows; r++) {
-            v.setNotNull(r);
-        }
-        long elements = (long) rows * v.getListSize();
-        v.getDataVector().getValidityBuffer().setOne(0L, (elements + 7) / 8);
     }
 }

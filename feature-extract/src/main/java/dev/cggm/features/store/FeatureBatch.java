@@ -42,14 +42,91 @@ public final class FeatureBatch {
         return new String(((VarCharVector) root.getVector(FeatureSchema.ID)).get(row), StandardCharsets.UTF_8);
     }
 
-    /** Class index (into the manifest's label names). */
+    /** Class index (into the manifest's label names) of a scalar int64 target (classification stores). */
     public long label(int row) {
-        return ((BigIntVector) root.getVector(FeatureSchema.LABEL)).get(row);
+        FieldVector v = targetVector();
+        if (!(v instanceof BigIntVector labels)) {
+            throw new FeatureException("feature store target '" + manifest.task().target().column() + "' is "
+                    + manifest.task().target().dtype() + " " + manifest.task().target().shape()
+                    + ", not a class label; use target()");
+        }
+        return labels.get(row);
     }
 
-    /** Real (non-padding) positions of the modality at {@code row}. */
+    /** The target of a scalar target column as a float (regression value, or a class index widened). */
+    public float target(int row) {
+        FieldVector v = targetVector();
+        if (v instanceof Float4Vector f) {
+            return f.get(row);
+        }
+        if (v instanceof BigIntVector l) {
+            return l.get(row);
+        }
+        throw new FeatureException("feature store target '" + manifest.task().target().column()
+                + "' is not a scalar (shape " + manifest.task().target().shape() + ")");
+    }
+
+    /** The target column's vector (scalars, or a fixed-size list of H·W values for shaped targets). */
+    public FieldVector targetVector() {
+        String column = manifest.task().target().column();
+        FieldVector v = root.getVector(column);
+        if (v == null) {
+            throw new FeatureException("feature store shard has no target column '" + column + "'");
+        }
+        return v;
+    }
+
+    /**
+     * Copies every row's target values (the target's width per row, row-major) into
+     * {@code dst[offset …]}: int64 and uint8 targets (class indices, masks).
+     */
+    public void copyTargets(long[] dst, int offset) {
+        FieldVector v = targetVector();
+        FieldVector data = v instanceof FixedSizeListVector l ? l.getDataVector() : v;
+        int n = rowCount() * manifest.task().target().width();
+        if (data instanceof BigIntVector b) {
+            for (int i = 0; i < n; i++) {
+                dst[offset + i] = b.get(i);
+            }
+        } else if (data instanceof org.apache.arrow.vector.UInt1Vector u) {
+            for (int i = 0; i < n; i++) {
+                dst[offset + i] = u.get(i) & 0xff;
+            }
+        } else {
+            throw new FeatureException("feature store target '" + manifest.task().target().column() + "' holds "
+                    + manifest.task().target().dtype() + " values, not integers");
+        }
+    }
+
+    /** Copies every row's target values (row-major) into {@code dst[offset …]}: float32 targets (regression). */
+    public void copyTargets(float[] dst, int offset) {
+        FieldVector v = targetVector();
+        FieldVector data = v instanceof FixedSizeListVector l ? l.getDataVector() : v;
+        if (!(data instanceof Float4Vector f)) {
+            throw new FeatureException("feature store target '" + manifest.task().target().column() + "' holds "
+                    + manifest.task().target().dtype() + " values, not float32");
+        }
+        int n = rowCount() * manifest.task().target().width();
+        for (int i = 0; i < n; i++) {
+            dst[offset + i] = f.get(i);
+        }
+    }
+
+    /** Whether the store has a length column for the modality. */
+    public boolean hasLengths(String modality) {
+        return manifest.modality(modality).lengthColumn() != null;
+    }
+
+    /**
+     * Real (non-padding) positions of the modality at {@code row}; the full sequence length when
+     * the store has no length column for it (every position counts).
+     */
     public int length(String modality, int row) {
-        return ((IntVector) root.getVector(modality + FeatureSchema.LENGTH_SUFFIX)).get(row);
+        StoreManifest.ModalityInfo m = manifest.modality(modality);
+        if (m.lengthColumn() == null) {
+            return m.sequenceLength();
+        }
+        return ((IntVector) root.getVector(m.lengthColumn())).get(row);
     }
 
     /** Values per row of the modality. */

@@ -9,14 +9,10 @@ import org.apache.arrow.vector.types.pojo.Field;
 import org.apache.arrow.vector.types.pojo.Schema;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.FloatBuffer;
 import java.nio.ShortBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -139,19 +135,7 @@ public final class StoreChecks {
 
     /** SHA-256 of a file's bytes, lower-case hex. */
     public static String sha256(Path file) throws IOException {
-        MessageDigest md;
-        try {
-            md = MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
-        byte[] buf = new byte[1 << 16];
-        try (InputStream in = Files.newInputStream(file)) {
-            for (int n; (n = in.read(buf)) > 0; ) {
-                md.update(buf, 0, n);
-            }
-        }
-        return HexFormat.of().formatHex(md.digest());
+        return InputChecksum.of(List.of(file));
     }
 
     private static String abbreviate(String sha) {
@@ -162,7 +146,7 @@ public final class StoreChecks {
 
     /** The shard's Arrow schema has the columns, types and widths the manifest implies (metadata aside). */
     static void checkSchema(Path store, String shard, Schema actual, StoreManifest m) {
-        Schema expected = FeatureSchema.of(m.modalities(), Precision.parse(m.precision()));
+        Schema expected = FeatureSchema.of(m);
         List<Field> have = actual.getFields();
         for (Field w : expected.getFields()) {
             Field h = have.stream().filter(f -> f.getName().equals(w.getName())).findFirst().orElse(null);

@@ -1,5 +1,6 @@
 package dev.cggm.features.store;
 
+import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -12,6 +13,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -25,7 +27,10 @@ import java.util.Objects;
  * @param version     layout version ({@value #VERSION})
  * @param status      {@code in_progress} or {@code complete}
  * @param dataset     where the samples came from
- * @param labelNames  class names; the {@code label} column holds indices into this list
+ * @param task        the task and its target column (absent in version-1 manifests, which are all
+ *                    classification with an int64 {@code label} column: {@link TaskInfo#classification()})
+ * @param labelNames  class names of a class-valued target (classification); the target column holds
+ *                    indices into this list. Empty for regression
  * @param shardSize   dataset entries per shard file (shard k holds entries [k·size, (k+1)·size) of its split)
  * @param precision   {@code float32} or {@code float16}
  * @param modalities  one entry per feature column, in column order
@@ -33,12 +38,13 @@ import java.util.Objects;
  * @param execution   how the last run executed (informational; not part of the store's identity)
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
-public record StoreManifest(String format, int version, String status, DatasetInfo dataset, List<String> labelNames,
-                            int shardSize, String precision, List<ModalityInfo> modalities,
+public record StoreManifest(String format, int version, String status, DatasetInfo dataset, TaskInfo task,
+                            List<String> labelNames, int shardSize, String precision, List<ModalityInfo> modalities,
                             Map<String, SplitInfo> splits, ExecutionInfo execution) {
     public static final String FILE = "manifest.json";
     public static final String FORMAT = "cggm-feature-store";
-    public static final int VERSION = 1;
+    /** Layout version written: 2 added {@code task} (any target) and optional length columns. */
+    public static final int VERSION = 2;
     public static final String IN_PROGRESS = "in_progress";
     public static final String COMPLETE = "complete";
 
@@ -48,31 +54,125 @@ public record StoreManifest(String format, int version, String status, DatasetIn
             .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false)
             .enable(SerializationFeature.INDENT_OUTPUT);
 
-    /** The dataset a store was extracted from; {@code sha256} covers its index files (JSON/JSONL). */
+    public StoreManifest {
+        if (task == null) {
+            task = TaskInfo.classification(); // version 1: always class labels in `label`
+        }
+        labelNames = labelNames == null ? List.of() : labelNames;
+    }
+
+    /**
+     * What the store's samples are labelled with.
+     *
+     * @param type   {@value #CLASSIFICATION} or {@value #REGRESSION} (segmentation to come: a
+     *               class-valued target of shape [H, W])
+     * @param target the target column
+     */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record TaskInfo(String type, TargetInfo target) {
+        public static final String CLASSIFICATION = "classification";
+        public static final String REGRESSION = "regression";
+
+        /** Class indices (into {@code label_names}) in an int64 column {@code label}. */
+        public static TaskInfo classification() {
+            return new TaskInfo(CLASSIFICATION, new TargetInfo(FeatureSchema.LABEL, TargetType.INT64.id(), List.of(),
+                    null, null));
+        }
+
+        /**
+         * A float32 value per sample in a column {@code target}.
+         *
+         * @param name  what the value is (e.g. {@code sentiment}), or null
+         * @param range its documented [min, max], or null when unknown
+         */
+        public static TaskInfo regression(String name, List<Double> range) {
+            return new TaskInfo(REGRESSION, new TargetInfo(FeatureSchema.TARGET, TargetType.FLOAT32.id(), List.of(),
+                    name, range));
+        }
+
+        @JsonIgnore
+        public boolean isClassification() {
+            return CLASSIFICATION.equals(type);
+        }
+
+        @JsonIgnore
+        public boolean isRegression() {
+            return REGRESSION.equals(type);
+        }
+    }
+
+    /**
+     * The target column: its name, element type and per-sample shape ({@code []} for a scalar per
+     * sample; e.g. {@code [H, W]} for a mask, stored as a fixed-size list of H·W values).
+     *
+     * @param column column name
+     * @param dtype  {@code int64}, {@code float32} or {@code uint8} ({@link TargetType})
+     * @param shape  per-sample shape, {@code []} for scalars
+     * @param name   what the value is, or null
+     * @param range  documented [min, max] of the values, or null
+     */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record TargetInfo(String column, String dtype, List<Integer> shape, String name, List<Double> range) {
+        public TargetInfo {
+            shape = shape == null ? List.of() : List.copyOf(shape);
+        }
+
+        /** The element type. */
+        public TargetType type() {
+            return TargetType.parse(dtype);
+        }
+
+        /** Values per sample (1 for a scalar). */
+        public int width() {
+            int n = 1;
+            for (int d : shape) {
+                n *= d;
+            }
+            return n;
+        }
+
+        @JsonIgnore
+        public boolean isScalar() {
+            return shape.isEmpty();
+        }
+    }
+
+    /** The dataset a store was made from; {@code sha256} covers its input files (index files, pickles, tables). */
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public record DatasetInfo(String format, String path, String sha256) {
     }
 
     /**
-     * One modality's feature column.
+     * One modality's feature column: a sequence [L, D] or a vector [D] per sample.
      *
-     * @param name          column name ({@code text}, {@code image})
-     * @param encoder       encoder name
-     * @param source        where the model came from (path, class-path resource, or "built in memory …")
-     * @param sha256        SHA-256 of the ONNX model bytes
-     * @param pretrained    false for the seeded (randomly initialised) default ViT
+     * @param name          column name ({@code text}, {@code image}, {@code audio}, …)
+     * @param encoder       encoder name; null for imported features
+     * @param source        where the model came from (path, class-path resource, or "built in memory …"); for
+     *                      imported features the file and key the values were read from
+     * @param sha256        SHA-256 of the ONNX model bytes; null for imported features (the dataset's covers them)
+     * @param pretrained    false for the seeded (randomly initialised) default ViT; null for imported features
      * @param tokenizer     text only: tokenizer source and checksum
      * @param maxLength     text only: tokens per text (padding/truncation length)
      * @param preprocessing image only: resize/rescale/normalise settings
-     * @param shape         per-sample feature shape: [L, D] for full sequences, [D] when pooled
-     * @param encoderShape  the encoder's per-sample output shape [L, D] (before pooling)
-     * @param pooling       {@code none}, {@code cls} or {@code mean}
-     * @param lengthColumn  name of the int32 column with the number of real positions
+     * @param shape         per-sample feature shape: [L, D] for sequences, [D] for vectors (pooled features)
+     * @param encoderShape  the encoder's per-sample output shape [L, D] (before pooling); null for imported features
+     * @param pooling       {@code none}, {@code cls} or {@code mean}; null for imported features
+     * @param lengthColumn  name of the int32 column with the number of real positions, or null when there is
+     *                      none (every position counts)
+     * @param transform     what was done to imported values, in words (e.g. "-inf replaced by 0"), or null
      */
     @JsonInclude(JsonInclude.Include.NON_NULL)
-    public record ModalityInfo(String name, String encoder, String source, String sha256, boolean pretrained,
+    public record ModalityInfo(String name, String encoder, String source, String sha256, Boolean pretrained,
                                FileInfo tokenizer, Integer maxLength, PreprocessingInfo preprocessing,
-                               List<Integer> shape, List<Integer> encoderShape, String pooling, String lengthColumn) {
+                               List<Integer> shape, List<Integer> encoderShape, String pooling, String lengthColumn,
+                               String transform) {
+        /** An imported modality: values of the given per-sample shape read from {@code source}. */
+        public static ModalityInfo imported(String name, String source, List<Integer> shape, String lengthColumn,
+                                            String transform) {
+            return new ModalityInfo(name, null, source, null, null, null, null, null, List.copyOf(shape), null, null,
+                    lengthColumn, transform);
+        }
+
         /** Values per row of the feature column (product of {@link #shape}). */
         public int width() {
             int n = 1;
@@ -80,6 +180,16 @@ public record StoreManifest(String format, int version, String status, DatasetIn
                 n *= d;
             }
             return n;
+        }
+
+        /** Positions per sample: L of [L, D], 1 for a vector [D]. */
+        public int sequenceLength() {
+            return shape.size() == 1 ? 1 : shape.get(0);
+        }
+
+        /** Feature width: D of [L, D] or [D]. */
+        public int featureWidth() {
+            return shape.get(shape.size() - 1);
         }
     }
 
@@ -128,9 +238,16 @@ public record StoreManifest(String format, int version, String status, DatasetIn
 
     /** The fields that must match for a run to resume into an existing store. */
     public boolean sameContentSettings(StoreManifest o) {
-        return Objects.equals(dataset, o.dataset) && Objects.equals(labelNames, o.labelNames)
+        return Objects.equals(dataset, o.dataset) && Objects.equals(task, o.task)
+                && Objects.equals(labelNames, o.labelNames)
                 && shardSize == o.shardSize && Objects.equals(precision, o.precision)
                 && Objects.equals(modalities, o.modalities);
+    }
+
+    /** This manifest with another status and split table (the rest unchanged). */
+    public StoreManifest with(String newStatus, Map<String, SplitInfo> newSplits) {
+        return new StoreManifest(format, version, newStatus, dataset, task, labelNames, shardSize, precision, modalities,
+                new LinkedHashMap<>(newSplits), execution);
     }
 
     /** The modality named {@code name}. */

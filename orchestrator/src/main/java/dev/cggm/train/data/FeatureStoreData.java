@@ -3,18 +3,17 @@ package dev.cggm.train.data;
 import dev.cggm.features.store.FeatureBatch;
 import dev.cggm.features.store.FeatureStore;
 import dev.cggm.features.store.StoreManifest;
-import dev.cggm.onnx.tasks.Targets;
-import dev.cggm.onnx.tasks.Tasks;
 
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
 /**
- * Loads a feature store (written by {@code cggm extract}) for training: each split is read once
- * into memory so batches can be drawn in any order — float32 features as floats, float16 ones
+ * Loads a feature store (written by {@code cggm extract} or {@code cggm import}) for training: the
+ * task, classes and modalities come from its manifest ({@link StoreTask}), the target column
+ * becomes the split's {@code Targets} tensor, and each split is read once into memory so batches
+ * can be drawn in any order — float32 features as floats, float16 ones
  * kept as 16-bit values and widened only when a batch is gathered. The validation split may be
  * named {@code validation}, {@code val} or {@code dev}.
  *
@@ -34,18 +33,14 @@ public final class FeatureStoreData {
             StoreManifest m = store.manifest();
             if (!StoreManifest.COMPLETE.equals(m.status())) {
                 throw new IllegalArgumentException("feature store " + dir + " is incomplete (status " + m.status()
-                        + "); run the same ./cggm extract command again to finish it");
+                        + "); run the same ./cggm extract (or import) command again to finish it");
             }
-            List<ModalityShape> shapes = new ArrayList<>();
-            for (StoreManifest.ModalityInfo info : m.modalities()) {
-                List<Integer> s = info.shape();
-                shapes.add(s.size() == 1 ? new ModalityShape(info.name(), 1, s.get(0))
-                        : new ModalityShape(info.name(), s.get(0), s.get(1)));
-            }
+            StoreTask task = StoreTask.of(m);
+            List<ModalityShape> shapes = task.modalities();
             String val = VALIDATION_NAMES.stream().filter(n -> m.splits().containsKey(n)).findFirst()
                     .orElseThrow(() -> new IllegalArgumentException("feature store " + dir + " has no validation split ("
                             + "looked for " + VALIDATION_NAMES + "; it has " + m.splits().keySet() + ")"));
-            return new InMemoryFeatureData(Tasks.CLASSIFICATION, m.labelNames().size(), m.labelNames(), shapes,
+            return new InMemoryFeatureData(task.task(), task.numClasses(), task.labelNames(), shapes,
                     read(store, "train", "train", shapes), read(store, val, "validation", shapes),
                     read(store, "test", "test", shapes), "feature store " + dir);
         }
@@ -69,7 +64,8 @@ public final class FeatureStoreData {
             }
             data.put(m.name(), half ? new short[(int) n] : new float[(int) n]);
         }
-        long[] labels = new long[(int) rows];
+        StoreManifest.TargetInfo target = store.manifest().task().target();
+        Object targets = StoreTask.targetBuffer(target, (int) rows);
         String[] ids = new String[(int) rows];
         int row = 0;
         try (FeatureStore.Batches batches = store.batches(storeSplit)) {
@@ -83,8 +79,12 @@ public final class FeatureStoreData {
                         b.floats(m.name()).get((float[]) data.get(m.name()), row * per, count * per);
                     }
                 }
+                if (targets instanceof float[] f) {
+                    b.copyTargets(f, row * target.width());
+                } else {
+                    b.copyTargets((long[]) targets, row * target.width());
+                }
                 for (int i = 0; i < count; i++) {
-                    labels[row + i] = b.label(i);
                     ids[row + i] = b.id(i);
                 }
                 row += count;
@@ -94,6 +94,6 @@ public final class FeatureStoreData {
             throw new IllegalArgumentException("feature store " + store.dir() + ": the " + storeSplit + " split has " + row
                     + " rows in its files but " + rows + " in its manifest; re-run ./cggm extract");
         }
-        return new InMemoryFeatureData.Split(name, shapes, data, Targets.classes(labels), ids);
+        return new InMemoryFeatureData.Split(name, shapes, data, StoreTask.targets(target, targets), ids);
     }
 }
