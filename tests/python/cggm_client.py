@@ -14,6 +14,7 @@ Library use::
         for event in client.watch_run(run.run_id):                 # reconnects, resuming after the last sequence
             print(event.sequence, event.WhichOneof("event"))
         client.export_run(run.run_id, "model.onnx")                # the trained model, for any ONNX runtime
+        client.export_bundle(run.run_id, "bundle")                 # raw text + pixels in: see README
 
 Command line (the whole flow against a running server, then a check of the exported model in
 onnxruntime against the server's own outputs for the same samples)::
@@ -212,6 +213,37 @@ class CggmClient:
             raise RuntimeError(f"export of {run_id} is incomplete or corrupt ({size} bytes)")
         return described
 
+    def export_bundle(self, run_id: str, directory: str):
+        """Writes the run's pipeline bundle (model.onnx from raw inputs, encoders, tokenizer.json,
+        preprocessor_config.json, model.json) into `directory`; returns its description. Every file
+        is checked against the SHA-256 the server announced for it."""
+        os.makedirs(directory, exist_ok=True)
+        described, current, digest, written = None, None, None, {}
+
+        def finish():
+            if current is not None:
+                current[1].close()
+                written[current[0].path] = digest.hexdigest()
+
+        request = training.ExportRunRequest(run_id=run_id, format=training.EXPORT_FORMAT_BUNDLE, chunk_size=1 << 20)
+        try:
+            for part in self.training.ExportRun(request, metadata=self.metadata, timeout=600):
+                kind = part.WhichOneof("part")
+                if kind == "model":
+                    described = part.model
+                elif kind == "file":
+                    finish()
+                    current, digest = (part.file, open(os.path.join(directory, part.file.path), "wb")), hashlib.sha256()
+                else:
+                    current[1].write(part.chunk)
+                    digest.update(part.chunk)
+        finally:
+            finish()
+        expected = {f.path: f.sha256 for f in described.files} if described is not None else None
+        if expected != written:
+            raise RuntimeError(f"bundle export of {run_id} is incomplete or corrupt: {sorted(written)}")
+        return described
+
     def predict_run(self, run_id: str, split: str = "test", features: str = ""):
         """The server's outputs of the run's model: {sample_id: (label, [outputs])}, in row order."""
         out = {}
@@ -331,7 +363,12 @@ def end_to_end(client: CggmClient, args) -> dict:
     print(f"onnxruntime vs server on {check['samples']} test samples: max |diff| {check['max_abs_diff']:.2e}, "
           f"argmax agreement {check['argmax_agreement']:.3f}", flush=True)
     summary["model_check"] = check
-    summary["ok"] = check["ok"] and summary["sequences_in_order"]
+
+    bundle = client.export_bundle(run.run_id, os.path.join(args.workdir, f"{run.run_id}-bundle"))
+    print(f"exported the pipeline bundle: {[f.path for f in bundle.files]}, inputs "
+          f"{[(i.name, list(i.shape)) for i in bundle.inputs]}", flush=True)
+    summary["bundle_files"] = [f.path for f in bundle.files]
+    summary["ok"] = check["ok"] and summary["sequences_in_order"] and "model.onnx" in summary["bundle_files"]
     return summary
 
 

@@ -30,7 +30,7 @@ public final class Fixtures {
     }
 
     public static ExtractionOptions options(Dataset ds, Pooling text, Pooling image, Precision precision, boolean strict) {
-        ImageEncoderSpec img = Encoders.image(Encoders.DEFAULT_IMAGE, null);
+        ImageEncoderSpec img = Encoders.image(Encoders.DEFAULT_UNTRAINED_IMAGE, null);
         return new ExtractionOptions(ds, Encoders.text(Encoders.DEFAULT_TEXT, null), img, img.preprocessing(), 16,
                 ExecutionDevice.CPU, 2, 2, 5, 8, text, image, precision, strict, List.of(), 0);
     }

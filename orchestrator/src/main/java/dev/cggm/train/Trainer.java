@@ -664,11 +664,7 @@ public final class Trainer implements AutoCloseable {
 
         @Override
         public SplittableRandom random(int site) {
-            long s = cfg.loop().seed();
-            s = s * 0x9E3779B97F4A7C15L + globalStep;
-            s = s * 0x9E3779B97F4A7C15L + pass;
-            s = s * 0x9E3779B97F4A7C15L + site;
-            return new SplittableRandom(s);
+            return StepContext.randomOf(cfg.loop().seed(), globalStep, pass, site);
         }
 
         @Override

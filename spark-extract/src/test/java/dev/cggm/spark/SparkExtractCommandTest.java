@@ -27,7 +27,8 @@ class SparkExtractCommandTest {
         Path store = tmp.resolve("store");
         String[] args = {"extract", "--engine", "spark", "--master", "local[2]", "--conf", "spark.driver.memory=1g",
                 "--dataset", data.toString(), "--format", "jsonl", "--out", store.toString(), "--device", "cpu",
-                "--batch-size", "5", "--shard-size", "10", "--max-length", "12", "--threads", "1"};
+                "--batch-size", "5", "--shard-size", "10", "--max-length", "12", "--threads", "1", "--image-encoder",
+                "vit-tiny-seeded"};
         Captured first = capture(args);
         assertEquals(0, first.code(), first.err());
         assertTrue(first.out().contains("device spark local[2]"), first.out());
@@ -45,7 +46,8 @@ class SparkExtractCommandTest {
     @Test
     void badEngineSettingsAreOneLineErrors(@TempDir Path tmp) throws Exception {
         Path data = DemoDataset.prepare(tmp.resolve("demo"), new DemoDataset.Spec(4, 0, 0, 9));
-        String[] common = {"--dataset", data.toString(), "--format", "jsonl", "--out", tmp.resolve("s").toString()};
+        String[] common = {"--dataset", data.toString(), "--format", "jsonl", "--out", tmp.resolve("s").toString(),
+            "--image-encoder", "vit-tiny-seeded"};
         Captured unknown = capture(concat(new String[] {"extract", "--engine", "flink"}, common));
         assertEquals(1, unknown.code());
         assertTrue(unknown.err().contains("unknown --engine 'flink': use one of [local, spark]"), unknown.err());

@@ -3,7 +3,6 @@ package dev.cggm.spark;
 import dev.cggm.cli.Main;
 import dev.cggm.features.FeatureException;
 import dev.cggm.features.datasets.Dataset;
-import dev.cggm.features.encoders.EncoderChoice;
 import dev.cggm.features.pipeline.ExtractionEngines;
 import dev.cggm.features.pipeline.ExtractionOptions;
 import dev.cggm.features.pipeline.ExtractionResult;
@@ -48,7 +47,7 @@ class SparkExtractionTest {
         spark = SparkFixtures.localSpark();
         dataset = SparkFixtures.demoWithABadEntry(shared.resolve("demo"));
         localStore = shared.resolve("local");
-        ExtractionEngines.get("local").run(localStore, options(false), EncoderChoice.defaults(), Map.of(),
+        ExtractionEngines.get("local").run(localStore, options(false), SparkFixtures.CHOICE, Map.of(),
                 ProgressListener.none());
         sparkStore = shared.resolve("spark");
         sparkResult = spark(sparkStore, options(false), Map.of());
@@ -63,11 +62,11 @@ class SparkExtractionTest {
     }
 
     static ExtractionOptions options(boolean strict) {
-        return SparkFixtures.options(dataset, EncoderChoice.defaults(), strict);
+        return SparkFixtures.options(dataset, SparkFixtures.CHOICE, strict);
     }
 
     static ExtractionResult spark(Path store, ExtractionOptions o, Map<String, String> settings) throws Exception {
-        return ExtractionEngines.get("spark").run(store, o, EncoderChoice.defaults(), settings, ProgressListener.none());
+        return ExtractionEngines.get("spark").run(store, o, SparkFixtures.CHOICE, settings, ProgressListener.none());
     }
 
     @Test

@@ -4,6 +4,7 @@ import dev.cggm.features.datasets.Dataset;
 import dev.cggm.features.datasets.DemoDataset;
 import dev.cggm.features.datasets.JsonlDataset;
 import dev.cggm.features.encoders.EncoderChoice;
+import dev.cggm.features.encoders.Encoders;
 import dev.cggm.features.encoders.ImageEncoderSpec;
 import dev.cggm.features.pipeline.ExtractionOptions;
 import dev.cggm.features.store.Pooling;
@@ -29,6 +30,10 @@ final class SparkFixtures {
     static final int SHARD = 32;
     /** Samples per batch: a shard's last batch is short (32 = 12 + 12 + 8; 11 with the bad entry). */
     static final int BATCH = 12;
+
+    /** The default text encoder (quantized MiniLM) and the seeded ViT (built in memory: fast, no download). */
+    static final EncoderChoice CHOICE = new EncoderChoice(Encoders.DEFAULT_TEXT, null, "vit-tiny-seeded", null, null,
+            null, null);
 
     private SparkFixtures() {
     }

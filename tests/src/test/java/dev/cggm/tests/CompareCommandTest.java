@@ -26,7 +26,7 @@ class CompareCommandTest {
         Path data = DemoDataset.prepare(shared.resolve("demo"), new DemoDataset.Spec(64, 16, 16, 3));
         store = shared.resolve("store");
         assertEquals(0, Main.run("extract", "--dataset", data.toString(), "--format", "jsonl", "--out", store.toString(),
-                "--device", "cpu", "--batch-size", "16", "--max-length", "12"));
+                "--device", "cpu", "--batch-size", "16", "--max-length", "12", "--image-encoder", "vit-tiny-seeded"));
     }
 
     @Test

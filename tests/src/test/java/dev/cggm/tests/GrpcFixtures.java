@@ -58,7 +58,8 @@ final class GrpcFixtures {
             Path data = DemoDataset.prepare(root.resolve("demo"), new DemoDataset.Spec(48, 16, 16, 21));
             Path store = root.resolve("store");
             assertEquals(0, Main.run("extract", "--dataset", data.toString(), "--format", "jsonl", "--out",
-                    store.toString(), "--device", "cpu", "--batch-size", "16", "--max-length", "12"));
+                    store.toString(), "--device", "cpu", "--batch-size", "16", "--max-length", "12",
+                    "--image-encoder", "vit-tiny-seeded"));
             sharedStore = store;
         }
         return sharedStore;

@@ -36,6 +36,16 @@ final class PythonEnv {
         return py;
     }
 
+    /** Why {@link #torchPython()} is absent: the message a skipped test gives. */
+    static final String NO_TORCH_VENV = "skipped: .venv-torch missing (scripts/python-env.sh makes it where "
+            + "/usr/bin/python3 has PyTorch: apt-get install python3-torch)";
+
+    /** {@code .venv-torch/bin/python} (transformers over Debian's PyTorch), or null where it was not made. */
+    static Path torchPython() {
+        Path py = repo().resolve(".venv-torch/bin/python");
+        return Files.isExecutable(py) ? py : null;
+    }
+
     /** A script under tests/python. */
     static Path script(String name) {
         return repo().resolve("tests/python").resolve(name);
@@ -43,7 +53,12 @@ final class PythonEnv {
 
     /** Runs the venv's python on a script; returns stdout; fails with the output on a non-zero exit. */
     static String run(String script, String... args) throws IOException, InterruptedException {
-        List<String> cmd = new ArrayList<>(List.of(python().toString(), script(script).toString()));
+        return runWith(python(), script, args);
+    }
+
+    /** Runs {@code python} on a script under tests/python; returns stdout; fails with the output on a non-zero exit. */
+    static String runWith(Path python, String script, String... args) throws IOException, InterruptedException {
+        List<String> cmd = new ArrayList<>(List.of(python.toString(), script(script).toString()));
         cmd.addAll(List.of(args));
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);

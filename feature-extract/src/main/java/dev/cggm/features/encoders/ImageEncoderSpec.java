@@ -15,11 +15,13 @@ import dev.cggm.features.images.PreprocessorConfig;
 public record ImageEncoderSpec(String name, ModelSource model, PreprocessorConfig preprocessing, boolean pretrained) {
     /**
      * The preprocessing to apply: the encoder's own (or HuggingFace's ViT defaults at 224) with
-     * any of size, mean and std overridden (null keeps the encoder's).
+     * any of size, mean and std overridden (null keeps the encoder's; a size given resizes straight
+     * to it, without the encoder's centre crop).
      */
     public PreprocessorConfig preprocessingWith(Integer size, float[] mean, float[] std) {
         PreprocessorConfig base = preprocessing != null ? preprocessing : PreprocessorConfig.vitDefaults(224);
         return new PreprocessorConfig(size != null ? size : base.height(), size != null ? size : base.width(),
-                base.rescaleFactor(), mean != null ? mean : base.mean(), std != null ? std : base.std());
+                base.rescaleFactor(), mean != null ? mean : base.mean(), std != null ? std : base.std(),
+                size != null ? 0 : base.shortestEdge());
     }
 }

@@ -70,6 +70,23 @@ public final class ModelSource {
         return new ModelSource(location, copy::clone);
     }
 
+    /**
+     * Bytes made in memory on first use (e.g. a model converted from downloaded weights), kept
+     * for later uses; {@code builder} runs at most once successfully and its failure reaches the
+     * reader.
+     */
+    public static ModelSource built(String location, Supplier<byte[]> builder) {
+        byte[][] made = new byte[1][];
+        return new ModelSource(location, () -> {
+            synchronized (made) {
+                if (made[0] == null) {
+                    made[0] = builder.get();
+                }
+                return made[0].clone();
+            }
+        });
+    }
+
     /** Human-readable origin: a path, {@code classpath:…} or a description. */
     public String location() {
         return location;
@@ -92,6 +109,17 @@ public final class ModelSource {
             sha256 = s;
         }
         return s;
+    }
+
+    /** SHA-256 of a file's content, hex, read in a stream. */
+    public static String sha256(Path file) throws IOException {
+        try (InputStream in = new java.security.DigestInputStream(Files.newInputStream(file),
+                MessageDigest.getInstance("SHA-256"))) {
+            in.transferTo(java.io.OutputStream.nullOutputStream());
+            return HexFormat.of().formatHex(((java.security.DigestInputStream) in).getMessageDigest().digest());
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     static String digest(byte[] b) {

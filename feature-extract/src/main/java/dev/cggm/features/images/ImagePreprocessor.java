@@ -7,8 +7,9 @@ import java.nio.FloatBuffer;
 /**
  * Turns an RGB image into normalised {@code pixel_values} (channel-first, row-major) following a
  * {@link PreprocessorConfig}: resize with PIL's bilinear filter (a triangle filter whose support
- * widens with the shrink factor, so large photos are area-averaged rather than aliased), then
- * rescale and normalise per channel. Stateless and thread-safe.
+ * widens with the shrink factor, so large photos are area-averaged rather than aliased), cut the
+ * centre crop when the configuration has one, then rescale and normalise per channel. Stateless
+ * and thread-safe.
  */
 public final class ImagePreprocessor {
     private final PreprocessorConfig cfg;
@@ -50,7 +51,7 @@ public final class ImagePreprocessor {
         float scale = (float) cfg.rescaleFactor();
         float[] mean = cfg.mean();
         float[] std = cfg.std();
-        if (w == ow && h == oh) {               // already the input size: resampling is the identity
+        if (w == ow && h == oh && !cfg.centerCrop()) {   // already the input size: resampling is the identity
             int plane = ow * oh;
             for (int c = 0; c < 3; c++) {
                 float a = scale / std[c];
@@ -62,30 +63,53 @@ public final class ImagePreprocessor {
             }
             return;
         }
-        float[][] planes = new float[3][w * h];
+        // the resized size: the input size, or the shorter side to shortestEdge and the longer one
+        // ⌊S·long/short⌋ (as HF); then the window of the centre crop, ⌊(resized − crop)/2⌋ from the top left
+        int rw = ow;
+        int rh = oh;
+        if (cfg.centerCrop()) {
+            int s = cfg.shortestEdge();
+            rw = w <= h ? s : (int) ((long) s * w / h);
+            rh = w <= h ? (int) ((long) s * h / w) : s;
+        }
+        int top = (rh - oh) / 2;
+        int left = (rw - ow) / 2;
+        float[][] planes = planes(px);
+        if (rw != w || rh != h) {
+            Filter fx = Filter.of(w, rw);
+            Filter fy = Filter.of(h, rh);
+            float[] tmp = new float[rw * h];
+            for (int c = 0; c < 3; c++) {
+                float[] res = new float[rw * rh];
+                for (int y = 0; y < h; y++) {           // horizontal pass: [h, w] → [h, rw]
+                    fx.apply(planes[c], y * w, 1, tmp, y * rw, 1);
+                }
+                for (int x = 0; x < rw; x++) {          // vertical pass: [h, rw] → [rh, rw]
+                    fy.apply(tmp, x, rw, res, x, rw);
+                }
+                planes[c] = res;
+            }
+        }
+        for (int c = 0; c < 3; c++) {
+            int base = c * ow * oh;
+            for (int y = 0; y < oh; y++) {
+                int row = (y + top) * rw + left;
+                for (int x = 0; x < ow; x++) {
+                    out[base + y * ow + x] = (planes[c][row + x] * scale - mean[c]) / std[c];
+                }
+            }
+        }
+    }
+
+    private static float[][] planes(int[] px) {
+        float[][] planes = new float[3][px.length];
         for (int i = 0; i < px.length; i++) {
             int p = px[i];
             planes[0][i] = (p >>> 16) & 0xFF;
             planes[1][i] = (p >>> 8) & 0xFF;
             planes[2][i] = p & 0xFF;
         }
-        Filter fx = Filter.of(w, ow);
-        Filter fy = Filter.of(h, oh);
-        float[] tmp = new float[ow * h];
-        float[] res = new float[ow * oh];
-        for (int c = 0; c < 3; c++) {
-            float[] src = planes[c];
-            for (int y = 0; y < h; y++) {           // horizontal pass: [h, w] → [h, ow]
-                fx.apply(src, y * w, 1, tmp, y * ow, 1);
-            }
-            for (int x = 0; x < ow; x++) {          // vertical pass: [h, ow] → [oh, ow]
-                fy.apply(tmp, x, ow, res, x, ow);
-            }
-            int base = c * ow * oh;
-            for (int i = 0; i < res.length; i++) {
-                out[base + i] = (res[i] * scale - mean[c]) / std[c];
-            }
-        }
+        return planes;
     }
 
     /** Precomputed 1-D resampling weights from n inputs to m outputs (PIL's bilinear "precompute_coeffs"). */

@@ -11,17 +11,27 @@ import java.util.Arrays;
 import java.util.Locale;
 
 /**
- * How images become {@code pixel_values}: resize to height × width, multiply by
- * {@code rescaleFactor}, then normalise each channel as (x − mean) / std. Read from a
- * HuggingFace {@code preprocessor_config.json} (ViTImageProcessor fields) or given by flags.
- * Resizing is bilinear with antialiasing when shrinking (as PIL's, which HF uses).
+ * How images become {@code pixel_values}: resize to height × width — or, with
+ * {@code shortestEdge} > 0, resize keeping the aspect ratio so the shorter side is
+ * {@code shortestEdge} (the longer one rounded down) and cut the centred height × width out of
+ * it — multiply by {@code rescaleFactor}, then normalise each channel as (x − mean) / std. Read
+ * from a HuggingFace {@code preprocessor_config.json} (ViTImageProcessor fields, or
+ * {@code size.shortest_edge} with {@code do_center_crop} and {@code crop_size} as CLIP's) or
+ * given by flags. Resizing is bilinear with antialiasing when shrinking (as PIL's, which HF uses),
+ * on float values (no rounding to 8 bits in between); the crop's offset is HF's
+ * ((resized − crop) / 2, rounded down).
  */
-public record PreprocessorConfig(int height, int width, double rescaleFactor, float[] mean, float[] std) {
+public record PreprocessorConfig(int height, int width, double rescaleFactor, float[] mean, float[] std,
+                                 int shortestEdge) {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     public PreprocessorConfig {
         if (height <= 0 || width <= 0) {
             throw new IllegalArgumentException("image size must be positive, got " + height + "x" + width);
+        }
+        if (shortestEdge < 0 || (shortestEdge > 0 && (shortestEdge < height || shortestEdge < width))) {
+            throw new IllegalArgumentException("the shortest edge (" + shortestEdge + ") must be at least the crop size "
+                    + height + "x" + width);
         }
         String problem = meanProblem(mean);
         if (problem == null) {
@@ -32,6 +42,16 @@ public record PreprocessorConfig(int height, int width, double rescaleFactor, fl
         }
         mean = mean.clone();
         std = std.clone();
+    }
+
+    /** Resize straight to height × width (no crop). */
+    public PreprocessorConfig(int height, int width, double rescaleFactor, float[] mean, float[] std) {
+        this(height, width, rescaleFactor, mean, std, 0);
+    }
+
+    /** Whether the image is resized by its shorter side and centre-cropped. */
+    public boolean centerCrop() {
+        return shortestEdge > 0;
     }
 
     /**
@@ -88,13 +108,25 @@ public record PreprocessorConfig(int height, int width, double rescaleFactor, fl
             if (n == null || !n.isObject()) {
                 throw new IllegalArgumentException("not a JSON object");
             }
-            if (n.path("do_center_crop").asBoolean(false)) {
-                throw new IllegalArgumentException("do_center_crop is not supported (only resize/rescale/normalize)");
-            }
             JsonNode size = n.path("size");
             int h;
             int w;
-            if (size.isInt()) {
+            int shortest = 0;
+            if (n.path("do_center_crop").asBoolean(false)) {
+                if (!size.has("shortest_edge")) {
+                    throw new IllegalArgumentException("do_center_crop is supported with size.shortest_edge only");
+                }
+                shortest = size.get("shortest_edge").asInt();
+                JsonNode crop = n.path("crop_size");
+                if (crop.isInt()) {
+                    h = w = crop.asInt();
+                } else if (crop.has("height") && crop.has("width")) {
+                    h = crop.get("height").asInt();
+                    w = crop.get("width").asInt();
+                } else {
+                    throw new IllegalArgumentException("do_center_crop needs a crop_size ({height, width})");
+                }
+            } else if (size.isInt()) {
                 h = w = size.asInt();
             } else if (size.has("height") && size.has("width")) {
                 h = size.get("height").asInt();
@@ -114,7 +146,7 @@ public record PreprocessorConfig(int height, int width, double rescaleFactor, fl
                 mean = triple(n.path("image_mean"), "image_mean", new float[] {0.5f, 0.5f, 0.5f});
                 std = triple(n.path("image_std"), "image_std", new float[] {0.5f, 0.5f, 0.5f});
             }
-            return new PreprocessorConfig(h, w, rescale, mean, std);
+            return new PreprocessorConfig(h, w, rescale, mean, std, shortest);
         } catch (IOException | IllegalArgumentException e) {
             throw new FeatureException("preprocessor config " + origin + ": " + e.getMessage(), e);
         }
@@ -134,9 +166,43 @@ public record PreprocessorConfig(int height, int width, double rescaleFactor, fl
         return new float[] {(float) a.get(0).asDouble(), (float) a.get(1).asDouble(), (float) a.get(2).asDouble()};
     }
 
-    /** The same settings at another size. */
+    /** The same settings at another size (resized straight to it). */
     public PreprocessorConfig withSize(int h, int w) {
         return new PreprocessorConfig(h, w, rescaleFactor, mean, std);
+    }
+
+    /**
+     * This configuration as a HuggingFace {@code preprocessor_config.json} (a
+     * ViTImageProcessor's fields, or a CLIPImageProcessor's when centre-cropping), which
+     * {@link #parse} reads back to an equal configuration.
+     */
+    public String toJson() {
+        var n = JSON.createObjectNode();
+        n.put("image_processor_type", centerCrop() ? "CLIPImageProcessor" : "ViTImageProcessor");
+        n.put("do_resize", true);
+        if (centerCrop()) {
+            n.putObject("size").put("shortest_edge", shortestEdge);
+            n.put("do_center_crop", true);
+            n.putObject("crop_size").put("height", height).put("width", width);
+        } else {
+            n.putObject("size").put("height", height).put("width", width);
+        }
+        n.put("resample", 2);
+        n.put("do_rescale", rescaleFactor != 1.0);
+        n.put("rescale_factor", rescaleFactor);
+        n.put("do_normalize", true);
+        var m = n.putArray("image_mean");
+        var s = n.putArray("image_std");
+        for (int i = 0; i < 3; i++) {
+            m.add(mean[i]);
+            s.add(std[i]);
+        }
+        n.put("do_convert_rgb", true);
+        try {
+            return JSON.writerWithDefaultPrettyPrinter().writeValueAsString(n) + "\n";
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     @Override
@@ -152,18 +218,21 @@ public record PreprocessorConfig(int height, int width, double rescaleFactor, fl
     @Override
     public boolean equals(Object o) {
         return o instanceof PreprocessorConfig p && p.height == height && p.width == width
-                && p.rescaleFactor == rescaleFactor && Arrays.equals(p.mean, mean) && Arrays.equals(p.std, std);
+                && p.shortestEdge == shortestEdge && p.rescaleFactor == rescaleFactor && Arrays.equals(p.mean, mean) && Arrays.equals(p.std, std);
     }
 
     @Override
     public int hashCode() {
         return ((height * 31 + width) * 31 + Double.hashCode(rescaleFactor)) * 31 + Arrays.hashCode(mean) * 7
-                + Arrays.hashCode(std);
+                + Arrays.hashCode(std) + shortestEdge;
     }
 
     @Override
     public String toString() {
-        return String.format(Locale.ROOT, "resize %dx%d, rescale %.8g, mean %s, std %s", height, width, rescaleFactor,
+        String resize = centerCrop()
+                ? String.format(Locale.ROOT, "resize shorter side to %d, centre crop %dx%d", shortestEdge, height, width)
+                : String.format(Locale.ROOT, "resize %dx%d", height, width);
+        return String.format(Locale.ROOT, "%s, rescale %.8g, mean %s, std %s", resize, rescaleFactor,
                 Arrays.toString(mean), Arrays.toString(std));
     }
 }

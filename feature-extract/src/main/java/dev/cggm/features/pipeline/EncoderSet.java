@@ -121,7 +121,8 @@ public final class EncoderSet implements AutoCloseable {
         }
         return new ModalityInfo(c.name, imageSpec.name(), imageSpec.model().location(), imageSpec.model().sha256(),
                 imageSpec.pretrained(), null, null,
-                new StoreManifest.PreprocessingInfo(p.height(), p.width(), p.rescaleFactor(), mean, std, "bilinear"),
+                new StoreManifest.PreprocessingInfo(p.height(), p.width(), p.rescaleFactor(), mean, std, "bilinear",
+                        p.centerCrop() ? p.shortestEdge() : null),
                 shape(c), List.of(c.seqLen, c.hidden), c.pooling.id(), c.name + FeatureSchema.LENGTH_SUFFIX, null);
     }
 

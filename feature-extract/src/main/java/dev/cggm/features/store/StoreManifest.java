@@ -197,9 +197,15 @@ public record StoreManifest(String format, int version, String status, DatasetIn
     public record FileInfo(String source, String sha256) {
     }
 
-    /** Image preprocessing as applied. */
+    /**
+     * Image preprocessing as applied.
+     *
+     * @param shortestEdge when not null: images were resized by their shorter side to it and the
+     *                     centred height × width cut out; otherwise resized to height × width
+     */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
     public record PreprocessingInfo(int height, int width, double rescaleFactor, List<Float> mean, List<Float> std,
-                                    String resample) {
+                                    String resample, Integer shortestEdge) {
     }
 
     /**

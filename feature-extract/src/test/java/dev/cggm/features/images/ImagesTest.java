@@ -98,6 +98,54 @@ class ImagesTest {
         assertThrows(FeatureException.class, () -> PreprocessorConfig.parse("{\"size\": {}}", "t"));
     }
 
+    /** Shorter side to S, then the centred crop: the same pixels as resizing to that size and cutting them out. */
+    @Test
+    void centreCropIsTheMiddleOfTheAspectKeepingResize() {
+        BufferedImage img = new BufferedImage(45, 30, BufferedImage.TYPE_INT_RGB);
+        java.util.Random rng = new java.util.Random(5);
+        for (int y = 0; y < 30; y++) {
+            for (int x = 0; x < 45; x++) {
+                img.setRGB(x, y, rng.nextInt(1 << 24));
+            }
+        }
+        float[] mean = {127, 127, 127};
+        float[] std = {128, 128, 128};
+        PreprocessorConfig crop = new PreprocessorConfig(7, 7, 1.0, mean, std, 8);   // 45x30 → 12x8, crop 7x7
+        float[] cut = new ImagePreprocessor(crop).toPixels(img);
+        float[] full = new ImagePreprocessor(new PreprocessorConfig(8, 12, 1.0, mean, std)).toPixels(img);
+        int top = (8 - 7) / 2;
+        int left = (12 - 7) / 2;
+        for (int c = 0; c < 3; c++) {
+            for (int y = 0; y < 7; y++) {
+                for (int x = 0; x < 7; x++) {
+                    assertEquals(full[c * 96 + (y + top) * 12 + x + left], cut[c * 49 + y * 7 + x], 1e-6f);
+                }
+            }
+        }
+        // a portrait image: the width becomes S and the height ⌊S·h/w⌋; an image already at the
+        // resized size is only cropped
+        BufferedImage tall = new BufferedImage(8, 11, BufferedImage.TYPE_INT_RGB);
+        tall.setRGB(3, 5, 0xFFFFFF);
+        float[] t = new ImagePreprocessor(crop).toPixels(tall);
+        assertEquals((255 - 127) / 128f, t[(5 - 2) * 7 + 3 - 0], 1e-6f);              // top ⌊(11−7)/2⌋ = 2, left 0
+        assertEquals(3 * 49, t.length);
+    }
+
+    @Test
+    void centreCropConfigsRoundTripThroughHuggingFaceJson() {
+        PreprocessorConfig c = new PreprocessorConfig(224, 224, 1.0, new float[] {127, 127, 127},
+                new float[] {128, 128, 128}, 256);
+        String json = c.toJson();
+        assertTrue(json.contains("\"shortest_edge\" : 256") && json.contains("\"do_center_crop\" : true"), json);
+        assertEquals(c, PreprocessorConfig.parse(json, "t"));
+        PreprocessorConfig plain = PreprocessorConfig.vitDefaults(64);
+        assertEquals(plain, PreprocessorConfig.parse(plain.toJson(), "t"));
+        FeatureException tooSmall = assertThrows(FeatureException.class, () -> PreprocessorConfig.parse("""
+                {"size": {"shortest_edge": 200}, "do_center_crop": true, "crop_size": {"height": 224, "width": 224}}""",
+                "t"));
+        assertTrue(tooSmall.getMessage().contains("shortest edge"), tooSmall.getMessage());
+    }
+
     /**
      * Files that trip up plain ImageIO in real photo collections. Made with Pillow (test
      * resources/images): a CMYK JPEG with an Adobe marker (C=0, M=Y=100%, K=0, i.e. red), a

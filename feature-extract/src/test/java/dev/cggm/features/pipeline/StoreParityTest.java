@@ -58,7 +58,7 @@ class StoreParityTest {
             s.forEachRemaining(x -> samples.put(x.id(), x));
         }
         var textSpec = Encoders.text(Encoders.DEFAULT_TEXT, null);
-        var imageSpec = Encoders.image(Encoders.DEFAULT_IMAGE, null);
+        var imageSpec = Encoders.image(Encoders.DEFAULT_UNTRAINED_IMAGE, null);
         ImagePreprocessor pre = new ImagePreprocessor(imageSpec.preprocessing());
         int checked = 0;
         try (FeatureStore store = FeatureStore.open(full);

@@ -55,8 +55,8 @@ public record ArtifactManifest(
     public static final String ROLE_METHOD = "method";
 
     public ArtifactManifest {
-        inputs = List.copyOf(inputs);
-        parameters = List.copyOf(parameters);
+        inputs = inputs == null ? List.of() : List.copyOf(inputs);
+        parameters = parameters == null ? List.of() : List.copyOf(parameters);
         layers = layers == null ? List.of() : List.copyOf(layers);
         lossTerms = lossTerms == null ? List.of() : List.copyOf(lossTerms);
     }

@@ -182,6 +182,11 @@ public final class Tensors {
         return t.toBuilder().setName(name).build();
     }
 
+    /** An IEEE half-precision value (its bits) as a float. */
+    public static float float16ToFloat(short bits) {
+        return Float.float16ToFloatCompat(bits);
+    }
+
     /** Half-precision decoding, for Java 17 (Float.float16ToFloat arrived in Java 20). */
     static final class Float {
         private Float() {

@@ -22,12 +22,17 @@ public final class Methods {
     static {
         register(JointTraining.DESCRIPTOR);
         register(Cggm.DESCRIPTOR);
+        register(Ogm.DESCRIPTOR);
+        register(Agm.DESCRIPTOR);
+        register(Pmr.DESCRIPTOR);
+        register(Mslr.DESCRIPTOR);
         register(MMPareto.DESCRIPTOR);
         register(MLA.DESCRIPTOR);
         register(MMCosine.DESCRIPTOR);
         register(UMT.DESCRIPTOR);
         variant("none", "joint", Map.of());
         variant("cggm-guarded", "cggm", Map.of("coefficients", "guarded"));
+        variant("ogm", "ogm-ge", Map.of("noise", false));
     }
 
     private Methods() {

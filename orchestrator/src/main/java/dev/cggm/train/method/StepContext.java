@@ -63,6 +63,18 @@ public interface StepContext {
     SplittableRandom random(int site);
 
     /**
+     * The random source {@link #random} returns in a run of this seed at this step and pass: what
+     * a test or reference implementation uses to draw the same numbers as a method did.
+     */
+    static SplittableRandom randomOf(long seed, long step, int pass, int site) {
+        long s = seed;
+        s = s * 0x9E3779B97F4A7C15L + step;
+        s = s * 0x9E3779B97F4A7C15L + pass;
+        s = s * 0x9E3779B97F4A7C15L + site;
+        return new SplittableRandom(s);
+    }
+
+    /**
      * The batch's features of a modality, [batch, L, D] row-major. Writable while planning (e.g.
      * mixup), read-only afterwards.
      */

@@ -15,8 +15,9 @@ import java.util.SplittableRandom;
 /**
  * A training step with chosen outputs, for tests that drive a method with hand-computed inputs:
  * the modality outputs and targets are given, the parameters and roles are a real model's.
- * Extra runs of the model answer with what the test gives ({@link #withRerun}); otherwise they are
- * not available here (tests of real re-runs use the trainer).
+ * Extra runs of the model answer with what the test gives ({@link #withRerun},
+ * {@link #withEvaluations}); otherwise they are not available here (tests of real re-runs use the
+ * trainer).
  */
 final class FixedStep implements StepContext {
     /** What a re-run of the model gives in a test: fills {@code into} and returns its outputs. */
@@ -42,6 +43,7 @@ final class FixedStep implements StepContext {
     private int stepInEpoch;
     private int stepsPerEpoch = Integer.MAX_VALUE;
     private Rerun rerun;
+    private Map<Set<String>, float[]> evaluations = Map.of();
 
     FixedStep(long step, Task task, int outputDim, Map<String, float[]> modalityOutputs, Targets targets,
               ParameterSet params, ModelRoles roles) {
@@ -91,6 +93,12 @@ final class FixedStep implements StepContext {
     /** Places the step in epoch {@code e} (0-based). */
     FixedStep inEpoch(int e) {
         this.epoch = e;
+        return this;
+    }
+
+    /** What {@link #evaluateWithout} returns as the fused output, by the set of zeroed modalities. */
+    FixedStep withEvaluations(Map<Set<String>, float[]> fusedOutputs) {
+        evaluations = Map.copyOf(fusedOutputs);
         return this;
     }
 
@@ -212,6 +220,10 @@ final class FixedStep implements StepContext {
 
     @Override
     public StepOutputs evaluateWithout(Set<String> zeroedModalities) {
-        throw new UnsupportedOperationException("a fixed step cannot run the model");
+        float[] fused = evaluations.get(Set.copyOf(zeroedModalities));
+        if (fused == null) {
+            throw new UnsupportedOperationException("a fixed step has no evaluation without " + zeroedModalities);
+        }
+        return new StepOutputs(Map.of(dev.cggm.onnx.models.ModelIO.OUTPUT, fused), Map.of(), Map.of());
     }
 }
