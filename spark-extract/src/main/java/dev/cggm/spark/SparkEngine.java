@@ -25,6 +25,8 @@ import java.util.Map;
 public final class SparkEngine implements ExtractionEngine {
     /** Tests only: {@code split/index} of a shard whose first task attempt fails after one record batch. */
     public static final String FAIL_FIRST_ATTEMPT = "cggm.test.failFirstAttemptOf";
+    /** The spark-submit jar's name in spark-extract/target. */
+    public static final String CLUSTER_JAR = "cggm-spark.jar";
     /** Loggers too chatty at INFO under slf4j-simple (the CLI's binding). */
     private static final List<String> QUIET = List.of("org.apache.spark", "org.sparkproject", "org.apache.hadoop",
             "io.netty", "org.apache.parquet", "org.apache.kerby", "org.apache.commons.crypto");
@@ -73,12 +75,31 @@ public final class SparkEngine implements ExtractionEngine {
             b.config("spark.ui.enabled", "false");
         }
         conf.forEach(b::config);
+        String master = conf.getOrDefault("spark.master", System.getProperty("spark.master", "local[*]"));
+        if (!master.startsWith("local") && !conf.containsKey("spark.jars") && System.getProperty("spark.jars") == null) {
+            b.config("spark.jars", clusterJar(master).toString()); // executors need our classes
+        }
         try {
             return b.getOrCreate();
         } catch (Exception e) { // also SparkException, checked but undeclared
             throw new FeatureException("cannot start Spark (master " + conf.getOrDefault("spark.master",
                     System.getProperty("spark.master", "local[*]")) + "): " + firstLine(e), e);
         }
+    }
+
+    /**
+     * The spark-submit jar, shipped to the executors when the driver runs here (./cggm) against
+     * a cluster.
+     */
+    private static Path clusterJar(String master) {
+        String home = System.getProperty("cggm.home");
+        Path jar = home == null ? null : Path.of(home, "spark-extract", "target", CLUSTER_JAR);
+        if (jar == null || !java.nio.file.Files.isRegularFile(jar)) {
+            throw new FeatureException("--master " + master + ": the executors need cggm's classes; build the cluster "
+                    + "jar first (mvn -Pspark-submit -DskipTests package -pl spark-extract -am), or pass --conf "
+                    + "spark.jars=PATH");
+        }
+        return jar;
     }
 
     /** Spark logs much at INFO; under slf4j-simple keep its loggers at WARN unless the user set them. */
