@@ -3,6 +3,7 @@ package dev.cggm.spark;
 import dev.cggm.cli.Main;
 import dev.cggm.features.FeatureException;
 import dev.cggm.features.datasets.Dataset;
+import dev.cggm.features.encoders.EncoderChoice;
 import dev.cggm.features.pipeline.ExtractionEngines;
 import dev.cggm.features.pipeline.ExtractionOptions;
 import dev.cggm.features.pipeline.ExtractionResult;
@@ -142,6 +143,25 @@ class SparkExtractionTest {
     /** The Spark store trains (tiny preset, CGGM, same seed) to exactly the local store's weights and metrics. */
     @Test
     void trainsToTheSameNumbersAsTheLocalStore(@TempDir Path tmp) throws Exception {
+        assertTrainsTheSame(localStore, sparkStore, tmp);
+    }
+
+    /** With a float32 text encoder (batch-independent features) too: same store, same training. */
+    @Test
+    void aFloatTextEncoderGivesTheSameStoreAndTraining(@TempDir Path tmp) throws Exception {
+        Path encoder = FloatTextEncoder.write(tmp.resolve("float-text"));
+        EncoderChoice choice = new EncoderChoice(encoder.toString(), null, "vit-tiny-seeded", null, null, null, null);
+        ExtractionOptions o = SparkFixtures.options(dataset, choice, false);
+        Path local = tmp.resolve("local");
+        Path viaSpark = tmp.resolve("spark");
+        ExtractionEngines.get("local").run(local, o, choice, Map.of(), ProgressListener.none());
+        ExtractionEngines.get("spark").run(viaSpark, o, choice, Map.of(), ProgressListener.none());
+        assertEquals(List.of(12, FloatTextEncoder.HIDDEN), StoreManifest.read(viaSpark).modalities().get(0).shape());
+        assertEquals(SparkFixtures.shardDigests(local), SparkFixtures.shardDigests(viaSpark));
+        assertTrainsTheSame(local, viaSpark, tmp);
+    }
+
+    private static void assertTrainsTheSame(Path localStore, Path sparkStore, Path tmp) throws Exception {
         Path a = tmp.resolve("local-run");
         Path b = tmp.resolve("spark-run");
         assertEquals(0, Main.run(trainArgs(localStore, a)));
