@@ -65,7 +65,9 @@ final class BenchCommand implements Runnable {
     @Command(name = "extract", mixinStandardHelpOptions = true,
             description = "Feature extraction on the demo dataset with the default encoders: samples/s of the full "
                     + "pipeline and of a bare loop of the same sessions on inputs prepared in memory, their ratio, "
-                    + "and peak memory of the pipeline at two dataset sizes (each in a fresh JVM).")
+                    + "and peak memory of the pipeline at two dataset sizes (each in a fresh JVM). With --engine spark: "
+                    + "samples/s of a Spark job (--master, default local[2]) against the local pipeline on the same "
+                    + "samples, and their ratio.")
     static final class Extract implements Callable<Integer> {
         @Option(names = "--samples", defaultValue = "1024", description = "Samples timed both ways (default: ${DEFAULT-VALUE}).")
         int samples;
