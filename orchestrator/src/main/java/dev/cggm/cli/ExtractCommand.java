@@ -2,14 +2,15 @@ package dev.cggm.cli;
 
 import dev.cggm.features.datasets.Dataset;
 import dev.cggm.features.datasets.DatasetFormat;
+import dev.cggm.features.encoders.EncoderChoice;
 import dev.cggm.features.encoders.Encoders;
 import dev.cggm.features.encoders.ImageEncoderSpec;
 import dev.cggm.features.encoders.TextEncoderSpec;
-import dev.cggm.features.images.PreprocessorConfig;
 import dev.cggm.features.pipeline.ConsoleProgress;
 import dev.cggm.features.pipeline.ExtractionOptions;
 import dev.cggm.features.pipeline.ExtractionResult;
-import dev.cggm.features.pipeline.Extractor;
+import dev.cggm.features.pipeline.ExtractionEngine;
+import dev.cggm.features.pipeline.ExtractionEngines;
 import dev.cggm.features.store.Pooling;
 import dev.cggm.features.store.Precision;
 import dev.cggm.onnx.runtime.ExecutionDevice;
@@ -25,7 +26,8 @@ import java.util.concurrent.Callable;
 /** {@code cggm extract}: a dataset → an Arrow feature store (text and image encoders on ONNX Runtime). */
 @Command(name = "extract", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Extract text and image features of a dataset into a feature store (Arrow IPC shards + "
-                + "manifest.json). Re-running with the same settings resumes: finished shards are skipped."})
+                + "manifest.json), in this JVM or as a Spark job (--engine spark). Re-running with the same settings "
+                + "resumes: finished shards are skipped."})
 final class ExtractCommand implements Callable<Integer> {
     @Option(names = "--dataset", required = true, paramLabel = "DIR",
             description = "Dataset directory (for jsonl also the .jsonl file; for demo the directory it is generated in).")
@@ -115,27 +117,54 @@ final class ExtractCommand implements Callable<Integer> {
     @Option(names = "--strict", description = "Fail on the first bad sample instead of skipping it.")
     boolean strict;
 
+    @Option(names = "--engine", defaultValue = "local", paramLabel = "local|spark",
+            description = "Where to run: local (this JVM, default) or spark (a Spark job; one partition per shard).")
+    String engine;
+
+    @Option(names = "--master", paramLabel = "URL",
+            description = "--engine spark: the Spark master, e.g. local[2], spark://host:7077, k8s://https://host:443 "
+                    + "(default: spark-submit's, else local[*]).")
+    String master;
+
+    @Option(names = "--conf", paramLabel = "KEY=VALUE",
+            description = "--engine spark: a Spark setting, e.g. --conf spark.executor.memory=4g (repeatable).")
+    Map<String, String> conf;
+
     @Override
     public Integer call() throws Exception {
         // the flags' own rules first: nothing (a demo dataset, encoders) is prepared for a bad value
-        require("--image-mean", imageMean == null ? null : PreprocessorConfig.meanProblem(imageMean));
-        require("--image-std", imageStd == null ? null : PreprocessorConfig.stdProblem(imageStd));
+        EncoderChoice choice = new EncoderChoice(textEncoder, tokenizer == null ? null : tokenizer.toString(),
+                imageEncoder, preprocessorConfig == null ? null : preprocessorConfig.toString(), imageSize, imageMean,
+                imageStd);
         require("--split", splits == null ? null : ExtractionOptions.splitsProblem(splits));
         DatasetFormat fmt = DatasetFormat.parse(format);
         ExecutionDevice dev = ExecutionDevice.parse(device);
-        TextEncoderSpec text = Encoders.text(textEncoder, tokenizer);
-        ImageEncoderSpec image = Encoders.image(imageEncoder, preprocessorConfig);
+        ExtractionEngine runner = ExtractionEngines.get(engine);
+        TextEncoderSpec text = choice.textSpec();
+        ImageEncoderSpec image = choice.imageSpec();
         Dataset ds = fmt.open(dataset); // last: opening the demo dataset generates it
-        ExtractionOptions options = new ExtractionOptions(ds, text, image, image.preprocessingWith(imageSize, imageMean, imageStd), maxLength, dev, threads,
-                workers != null ? workers : ExtractionOptions.defaultWorkers(), batchSize, shardSize,
+        ExtractionOptions options = new ExtractionOptions(ds, text, image, choice.preprocessing(image), maxLength, dev,
+                threads, workers != null ? workers : ExtractionOptions.defaultWorkers(), batchSize, shardSize,
                 pooling("text"), pooling("image"), Precision.parse(precision), strict, splits, limit);
-        ExtractionResult r = Extractor.run(out, options, ConsoleProgress.auto());
+        ExtractionResult r = runner.run(out, options, choice, engineSettings(), ConsoleProgress.auto());
         System.out.printf(Locale.ROOT, "feature store %s (%s, %.1f s, device %s)%n", r.store(), ds.format(), r.seconds(),
                 r.device());
         r.splits().forEach((split, s) -> System.out.printf(Locale.ROOT,
                 "  %-10s %6d samples  %6d rows  %4d bad (skipped, listed in manifest.json)%s%n", split, s.samples(),
                 s.rows(), s.errors(), s.resumedShards() > 0 ? "  [" + s.resumedShards() + " shards resumed]" : ""));
         return 0;
+    }
+
+    /** --master and --conf as Spark settings. */
+    private Map<String, String> engineSettings() {
+        Map<String, String> s = new java.util.LinkedHashMap<>();
+        if (conf != null) {
+            s.putAll(conf);
+        }
+        if (master != null) {
+            s.put("spark.master", master);
+        }
+        return s;
     }
 
     private static void require(String flag, String problem) {
@@ -157,5 +186,4 @@ final class ExtractCommand implements Callable<Integer> {
         return p == null ? Pooling.NONE : Pooling.parse(p);
     }
 
-    /** The encoder's preprocessing with flag overrides, or flags over HF ViT defaults when it has none. */
 }
