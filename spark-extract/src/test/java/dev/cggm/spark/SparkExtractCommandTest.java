@@ -61,11 +61,18 @@ class SparkExtractCommandTest {
         assertEquals(1, badConf.code());
         assertTrue(badConf.err().contains("Spark settings start with 'spark.'"), badConf.err());
 
-        Captured badMaster = capture(concat(new String[] {"extract", "--engine", "spark", "--master", "yarn-ish://x"},
+        // a cluster master needs the cluster jar (not built by the tests) or --conf spark.jars
+        Captured noJar = capture(concat(new String[] {"extract", "--engine", "spark", "--master", "yarn-ish://x"},
                 common));
+        assertEquals(1, noJar.code());
+        assertTrue(noJar.err().contains("--master yarn-ish://x: the executors need cggm's classes"), noJar.err());
+
+        Path jar = java.nio.file.Files.createFile(tmp.resolve("cggm-spark.jar"));
+        Captured badMaster = capture(concat(new String[] {"extract", "--engine", "spark", "--master", "yarn-ish://x",
+            "--conf", "spark.jars=" + jar}, common));
         assertEquals(1, badMaster.code());
         assertTrue(badMaster.err().startsWith("error: cannot start Spark (master yarn-ish://x)"), badMaster.err());
-        for (Captured c : new Captured[] {unknown, masterWithLocal, badConf, badMaster}) {
+        for (Captured c : new Captured[] {unknown, masterWithLocal, badConf, noJar, badMaster}) {
             assertFalse(c.err().contains("\tat "), c.err());
         }
     }
