@@ -65,7 +65,9 @@ final class BenchCommand implements Runnable {
     @Command(name = "extract", mixinStandardHelpOptions = true,
             description = "Feature extraction on the demo dataset with the default encoders: samples/s of the full "
                     + "pipeline and of a bare loop of the same sessions on inputs prepared in memory, their ratio, "
-                    + "and peak memory of the pipeline at two dataset sizes (each in a fresh JVM).")
+                    + "and peak memory of the pipeline at two dataset sizes (each in a fresh JVM). With --engine spark: "
+                    + "samples/s of a Spark job (--master, default local[2]) against the local pipeline on the same "
+                    + "samples, and their ratio.")
     static final class Extract implements Callable<Integer> {
         @Option(names = "--samples", defaultValue = "1024", description = "Samples timed both ways (default: ${DEFAULT-VALUE}).")
         int samples;
@@ -93,10 +95,38 @@ final class BenchCommand implements Runnable {
         @Option(names = "--work-dir", description = "Where the demo data and scratch stores go (default: a temp directory).")
         java.nio.file.Path workDir;
 
+        @Option(names = "--engine", defaultValue = "local", paramLabel = "local|spark",
+                description = "spark: compare a Spark job (--master, default local[2]) with the local pipeline on the "
+                        + "same samples instead (default: ${DEFAULT-VALUE}).")
+        String engine;
+
+        @Option(names = "--master", defaultValue = "local[2]", paramLabel = "URL",
+                description = "--engine spark: the Spark master (default: ${DEFAULT-VALUE}).")
+        String master;
+
+        @Option(names = "--shard-size", defaultValue = "128", paramLabel = "N",
+                description = "--engine spark: entries per shard = per Spark partition, for both engines "
+                        + "(default: ${DEFAULT-VALUE}).")
+        int shardSize;
+
         @Override
         public Integer call() throws Exception {
             if (rounds <= 0) {
                 throw new IllegalArgumentException("--rounds must be > 0");
+            }
+            if (!engine.equals(dev.cggm.features.pipeline.ExtractionEngines.LOCAL)) {
+                if (samples <= 0 || shardSize <= 0) {
+                    throw new IllegalArgumentException("--samples and --shard-size must be > 0");
+                }
+                var runner = dev.cggm.features.pipeline.ExtractionEngines.get(engine);
+                java.nio.file.Path dir = workDir != null ? workDir
+                        : java.nio.file.Files.createTempDirectory("cggm-bench-extract");
+                var settings = new dev.cggm.features.bench.ExtractBenchmark.Settings(samples, rounds, 0, 0, batch,
+                        threads, workers != null ? workers : dev.cggm.features.pipeline.ExtractionOptions.defaultWorkers(),
+                        childHeap, dir);
+                System.out.println(dev.cggm.features.bench.ExtractBenchmark.compareEngines(settings, runner,
+                        Map.of("spark.master", master), shardSize).format());
+                return 0;
             }
             if (samples <= 0 || sizes.length != 2 || sizes[0] <= 0 || sizes[1] <= sizes[0]) {
                 throw new IllegalArgumentException("--samples must be > 0 and --sizes two increasing sizes, e.g. 500,2000");

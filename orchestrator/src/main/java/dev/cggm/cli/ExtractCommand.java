@@ -2,17 +2,18 @@ package dev.cggm.cli;
 
 import dev.cggm.features.datasets.Dataset;
 import dev.cggm.features.datasets.DatasetFormat;
+import dev.cggm.features.encoders.EncoderChoice;
 import dev.cggm.features.encoders.Encoders;
 import dev.cggm.features.imports.BratsSource;
 import dev.cggm.features.imports.ImportFormat;
 import dev.cggm.features.imports.ImportOptions;
 import dev.cggm.features.encoders.ImageEncoderSpec;
 import dev.cggm.features.encoders.TextEncoderSpec;
-import dev.cggm.features.images.PreprocessorConfig;
 import dev.cggm.features.pipeline.ConsoleProgress;
 import dev.cggm.features.pipeline.ExtractionOptions;
 import dev.cggm.features.pipeline.ExtractionResult;
-import dev.cggm.features.pipeline.Extractor;
+import dev.cggm.features.pipeline.ExtractionEngine;
+import dev.cggm.features.pipeline.ExtractionEngines;
 import dev.cggm.features.store.Pooling;
 import dev.cggm.features.store.Precision;
 import dev.cggm.onnx.runtime.ExecutionDevice;
@@ -28,7 +29,8 @@ import java.util.concurrent.Callable;
 /** {@code cggm extract}: a dataset → an Arrow feature store (text and image encoders on ONNX Runtime). */
 @Command(name = "extract", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Extract text and image features of a dataset into a feature store (Arrow IPC shards + "
-                + "manifest.json). Re-running with the same settings resumes: finished shards are skipped."})
+                + "manifest.json), in this JVM or as a Spark job (--engine spark). Re-running with the same settings "
+                + "resumes: finished shards are skipped."})
 final class ExtractCommand implements Callable<Integer> {
     @Option(names = "--dataset", required = true, paramLabel = "DIR",
             description = "Dataset directory (for jsonl also the .jsonl file; for demo the directory it is generated in).")
@@ -131,25 +133,40 @@ final class ExtractCommand implements Callable<Integer> {
                     + "(default), or keep the stored values.")
     String normalize;
 
+    @Option(names = "--engine", defaultValue = "local", paramLabel = "local|spark",
+            description = "Where to run: local (this JVM, default) or spark (a Spark job; one partition per shard).")
+    String engine;
+
+    @Option(names = "--master", paramLabel = "URL",
+            description = "--engine spark: the Spark master, e.g. local[2], spark://host:7077, k8s://https://host:443 "
+                    + "(default: spark-submit's, else local[*]).")
+    String master;
+
+    @Option(names = "--conf", paramLabel = "KEY=VALUE",
+            description = "--engine spark: a Spark setting, e.g. --conf spark.executor.memory=4g (repeatable).")
+    Map<String, String> conf;
+
     @Override
     public Integer call() throws Exception {
         // the flags' own rules first: nothing (a demo dataset, encoders) is prepared for a bad value
-        require("--image-mean", imageMean == null ? null : PreprocessorConfig.meanProblem(imageMean));
-        require("--image-std", imageStd == null ? null : PreprocessorConfig.stdProblem(imageStd));
+        EncoderChoice choice = new EncoderChoice(textEncoder, tokenizer == null ? null : tokenizer.toString(),
+                imageEncoder, preprocessorConfig == null ? null : preprocessorConfig.toString(), imageSize, imageMean,
+                imageStd);
         require("--split", splits == null ? null : ExtractionOptions.splitsProblem(splits));
         if (format.toLowerCase(Locale.ROOT).startsWith("brats")) {
             return volumes();
         }
         DatasetFormat fmt = DatasetFormat.parse(format);
         ExecutionDevice dev = ExecutionDevice.parse(device);
-        TextEncoderSpec text = Encoders.text(textEncoder, tokenizer);
-        ImageEncoderSpec image = Encoders.image(imageEncoder, preprocessorConfig);
+        ExtractionEngine runner = ExtractionEngines.get(engine);
+        TextEncoderSpec text = choice.textSpec();
+        ImageEncoderSpec image = choice.imageSpec();
         Dataset ds = fmt.open(dataset); // last: opening the demo dataset generates it
-        ExtractionOptions options = new ExtractionOptions(ds, text, image, image.preprocessingWith(imageSize, imageMean, imageStd), maxLength, dev, threads,
-                workers != null ? workers : ExtractionOptions.defaultWorkers(), batchSize,
+        ExtractionOptions options = new ExtractionOptions(ds, text, image, choice.preprocessing(image), maxLength, dev,
+                threads, workers != null ? workers : ExtractionOptions.defaultWorkers(), batchSize,
                 shardSize != null ? shardSize : 1024,
                 pooling("text"), pooling("image"), Precision.parse(precision), strict, splits, limit);
-        ExtractionResult r = Extractor.run(out, options, ConsoleProgress.auto());
+        ExtractionResult r = runner.run(out, options, choice, engineSettings(), ConsoleProgress.auto());
         System.out.printf(Locale.ROOT, "feature store %s (%s, %.1f s, device %s)%n", r.store(), ds.format(), r.seconds(),
                 r.device());
         r.splits().forEach((split, s) -> System.out.printf(Locale.ROOT,
@@ -161,6 +178,8 @@ final class ExtractCommand implements Callable<Integer> {
     /** The BraTS formats: volumes sliced into a segmentation store (the import path; no encoders run). */
     private int volumes() throws java.io.IOException {
         require("--split", splits == null ? null : ExtractionOptions.splitsProblem(splits));
+        require("--engine", "local".equals(engine) ? null
+                : "the brats formats slice volumes in this JVM (no encoders to spread); leave out --engine");
         ImportFormat fmt = ImportFormat.parse(format);
         BratsSource.Options brats = ImportCommand.bratsOptions(crop, normalize);
         ImportOptions options = new ImportOptions(shardSize != null ? shardSize : BratsSource.DEFAULT_SHARD_SIZE, 32,
@@ -169,6 +188,18 @@ final class ExtractCommand implements Callable<Integer> {
             ImportCommand.run(out, source, options, "extract");
         }
         return 0;
+    }
+
+    /** --master and --conf as Spark settings. */
+    private Map<String, String> engineSettings() {
+        Map<String, String> s = new java.util.LinkedHashMap<>();
+        if (conf != null) {
+            s.putAll(conf);
+        }
+        if (master != null) {
+            s.put("spark.master", master);
+        }
+        return s;
     }
 
     private static void require(String flag, String problem) {
@@ -190,5 +221,4 @@ final class ExtractCommand implements Callable<Integer> {
         return p == null ? Pooling.NONE : Pooling.parse(p);
     }
 
-    /** The encoder's preprocessing with flag overrides, or flags over HF ViT defaults when it has none. */
 }

@@ -408,6 +408,28 @@ class GrpcTrainingTest {
     }
 
     @Test
+    void anyRegisteredMethodTrainsOverTheApiWithItsTypedOptionsAndStreamsItsMetrics() throws Exception {
+        // one method per architecture family, with options that make them act in a 1-epoch run
+        Map<String, Struct> methods = new LinkedHashMap<>();
+        methods.put("ogm-ge", Struct.newBuilder().putFields("start_epoch", Value.newBuilder().setNumberValue(0).build())
+                .build());
+        methods.put("mmpareto", Struct.getDefaultInstance());
+        methods.put("igm", Struct.newBuilder().putFields("mixup_alpha", Value.newBuilder().setNumberValue(0).build()).build());
+        for (var e : methods.entrySet()) {
+            Run run = create(stub, tiny(2).setMethod(e.getKey()).setMethodOptions(e.getValue()));
+            assertEquals(e.getKey(), run.getOptions().getMethod());
+            assertTrue(run.getOptions().getMethodOptions().getFieldsCount() > 0, run.getOptions().toString());
+            List<RunEvent> events = watch(stub, run.getRunId(), 0);
+            Run done = get(run.getRunId());
+            assertEquals(dev.cggm.api.v1.JobState.JOB_STATE_SUCCEEDED, done.getState(), e.getKey() + ": "
+                    + done.getStateReason());
+            assertTrue(done.getResult().getTest().getClassifierAccuracyCount() == 2, done.getResult().toString());
+            assertTrue(events.stream().filter(RunEvent::hasStep).anyMatch(ev -> ev.getStep().getMethodMetricsCount() > 0),
+                    e.getKey() + " streams its metrics");
+        }
+    }
+
+    @Test
     void aTrainingThatFailsEndsFailedWithAOneLineReasonAndTheServerGoesOn() throws Exception {
         Run run = create(stub, tiny(2).setLr(1e30).setClip(0));
         List<RunEvent> events = watch(stub, run.getRunId(), 0);

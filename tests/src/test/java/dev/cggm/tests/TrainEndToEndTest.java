@@ -9,6 +9,8 @@ import dev.cggm.train.Trainer;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -48,8 +50,15 @@ class TrainEndToEndTest {
     }
 
     static List<String> trainArgs(Path out, int epochs, String... extra) {
+        return trainArgs(out, epochs, List.of("cggm"), extra);
+    }
+
+    /** {@code method}: the method's id and its own flags. */
+    static List<String> trainArgs(Path out, int epochs, List<String> method, String... extra) {
         List<String> a = new ArrayList<>(List.of("train", "--features", store.toString(), "--preset", "tiny",
-                "--modulation", "cggm", "--out", out.toString(), "--epochs", Integer.toString(epochs), "--batch-size", "8",
+                "--modulation", method.get(0)));
+        a.addAll(method.subList(1, method.size()));
+        a.addAll(List.of("--out", out.toString(), "--epochs", Integer.toString(epochs), "--batch-size", "8",
                 "--threads", "2", "--device", "cpu", "--checkpoint-every", "5", "--quiet"));
         a.addAll(List.of(extra));
         return a;
@@ -90,12 +99,19 @@ class TrainEndToEndTest {
         assertTrue(badOption.err().contains("WILD") || badOption.err().contains("wild"), badOption.err());
     }
 
-    @Test
-    void runKilledWithSigkillAndResumedEndsWithTheSameWeights(@TempDir Path tmp) throws Exception {
+    /**
+     * Every method whose state outlives a step (CGGM's carried direction, AGM's running scores,
+     * PMR's prototypes, MLA's alternation, UMT's teacher stage, MSLR's rates, IGM's stages and
+     * covariances) resumes from its checkpoint to exactly the uninterrupted run.
+     */
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"cggm", "agm", "pmr", "mla", "umt --teacher-epochs 2", "mslr", "igm"})
+    void runKilledWithSigkillAndResumedEndsWithTheSameWeights(String methodAndFlags, @TempDir Path tmp) throws Exception {
+        List<String> method = List.of(methodAndFlags.split(" "));
         Path straight = tmp.resolve("straight");
-        assertEquals(0, Main.run(trainArgs(straight).toArray(String[]::new)));
+        assertEquals(0, Main.run(trainArgs(straight, 8, method).toArray(String[]::new)));
         Path killed = tmp.resolve("killed");
-        stopMidRun(killed, 8, "KILL", tmp.resolve("child.log"));
+        stopMidRun(killed, 8, method, "KILL", tmp.resolve("child.log"));
         assertEquals(0, Main.run("train", "--resume", killed.toString(), "--quiet"));
 
         Map<String, SafeTensors.Entry> a = new Trainer.Inspector(straight).latestParameters();
@@ -116,7 +132,7 @@ class TrainEndToEndTest {
     @Test
     void runStoppedWithSigtermExitsWithoutACrashAndResumes(@TempDir Path tmp) throws Exception {
         Path stopped = tmp.resolve("stopped");
-        stopMidRun(stopped, 3, "TERM", tmp.resolve("child.log"));
+        stopMidRun(stopped, 3, List.of("cggm"), "TERM", tmp.resolve("child.log"));
         assertEquals(0, Main.run("train", "--resume", stopped.toString(), "--quiet"));
         assertEquals(36, lines(stopped.resolve("metrics/steps.jsonl")));
     }
@@ -125,11 +141,11 @@ class TrainEndToEndTest {
      * Runs {@code cggm train} for {@code epochs} epochs in a child JVM and sends it
      * {@code SIG<signal>} inside epoch 3, between checkpoints (they come every 5 steps; 12 steps per epoch).
      */
-    private static void stopMidRun(Path out, int epochs, String signal, Path log) throws Exception {
+    private static void stopMidRun(Path out, int epochs, List<String> method, String signal, Path log) throws Exception {
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "--add-opens=java.base/java.nio=ALL-UNNAMED", "-XX:ErrorFile=" + log.resolveSibling("hs_err_pid%p.log"),
                 "-cp", System.getProperty("java.class.path"), Main.class.getName()));
-        cmd.addAll(trainArgs(out, epochs));
+        cmd.addAll(trainArgs(out, epochs, method));
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
         Path steps = out.resolve("metrics/steps.jsonl");
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);

@@ -3,8 +3,10 @@ package dev.cggm.features.bench;
 import dev.cggm.features.datasets.Dataset;
 import dev.cggm.features.datasets.DemoDataset;
 import dev.cggm.features.datasets.JsonlDataset;
+import dev.cggm.features.encoders.EncoderChoice;
 import dev.cggm.features.encoders.Encoders;
 import dev.cggm.features.encoders.ImageEncoderSpec;
+import dev.cggm.features.pipeline.ExtractionEngine;
 import dev.cggm.features.pipeline.ExtractionOptions;
 import dev.cggm.features.pipeline.Extractor;
 import dev.cggm.features.pipeline.ProgressListener;
@@ -25,6 +27,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
@@ -93,7 +96,105 @@ public final class ExtractBenchmark {
         }
     }
 
+    /** The engine comparison: the same samples through the local pipeline and through another engine. */
+    public record EngineComparison(Settings settings, String engine, Map<String, String> engineSettings, int shardSize,
+                                   double localSamplesPerSecond, double engineSamplesPerSecond,
+                                   double engineWallSamplesPerSecond) {
+        /** Engine throughput over local throughput. */
+        public double speedup() {
+            return engineSamplesPerSecond / localSamplesPerSecond;
+        }
+
+        public String format() {
+            return String.format(Locale.ROOT,
+                    "bench extract --engine %s: demo dataset, text %s (max length %d) + image %s, batch %d, shards of %d, "
+                            + "ORT threads %s, %d samples, median of %d alternating runs each%n"
+                            + "  engine settings: %s%n"
+                            + "  local pipeline (this JVM, %d decode/tokenize workers)   : %8.1f samples/s%n"
+                            + "  %-5s job (split start to end; tasks open the sessions): %8.1f samples/s%n"
+                            + "  %-5s whole run (with Spark's start and the driver)    : %8.1f samples/s%n"
+                            + "  ratio %-5s job / local pipeline                       : %8.3f",
+                    engine, Encoders.DEFAULT_TEXT, ExtractionOptions.DEFAULT_MAX_LENGTH, Encoders.DEFAULT_IMAGE,
+                    settings.batchSize(), shardSize, settings.threads() == 0 ? "all cores" : settings.threads(),
+                    settings.samples(), settings.rounds(), engineSettings, settings.workers(), localSamplesPerSecond,
+                    engine, engineSamplesPerSecond, engine, engineWallSamplesPerSecond, engine, speedup());
+        }
+    }
+
     private ExtractBenchmark() {
+    }
+
+    /**
+     * The same {@code s.samples()} demo samples extracted by the local pipeline and by
+     * {@code engine}, alternating, {@code s.rounds()} times each (after one untimed run of each):
+     * samples per second between the start and the end of the split (both), and of the whole call
+     * (the engine). Stores are cut in shards of {@code shardSize} so that a distributed engine has
+     * partitions to spread.
+     */
+    public static EngineComparison compareEngines(Settings s, ExtractionEngine engine, Map<String, String> engineSettings,
+                                                  int shardSize) throws Exception {
+        Files.createDirectories(s.workDir());
+        Path data = s.workDir().resolve("demo-" + s.samples());
+        DemoDataset.prepare(data, new DemoDataset.Spec(s.samples(), 0, 0, 7));
+        ExtractionOptions opts = withShardSize(options(JsonlDataset.open(data), s.batchSize(), s.threads(), s.workers(),
+                s.samples()), shardSize);
+        Path store = s.workDir().resolve("store-engines");
+        timePipeline(store, opts);
+        timeEngine(store, opts, engine, engineSettings);
+        double[] local = new double[s.rounds()];
+        double[] job = new double[s.rounds()];
+        double[] wall = new double[s.rounds()];
+        for (int i = 0; i < s.rounds(); i++) {
+            local[i] = timePipeline(store, opts);
+            double[] e = timeEngine(store, opts, engine, engineSettings);
+            job[i] = e[0];
+            wall[i] = e[1];
+        }
+        return new EngineComparison(s, engine.name(), engineSettings, shardSize, median(local), median(job), median(wall));
+    }
+
+    private static ExtractionOptions withShardSize(ExtractionOptions o, int shardSize) {
+        return new ExtractionOptions(o.dataset(), o.text(), o.image(), o.imagePreprocessing(), o.maxLength(), o.device(),
+                o.threads(), o.workers(), o.batchSize(), shardSize, o.textPooling(), o.imagePooling(), o.precision(),
+                o.strict(), o.splits(), o.limit());
+    }
+
+    /** {samples/s from split start to end, samples/s of the whole call}. */
+    private static double[] timeEngine(Path store, ExtractionOptions o, ExtractionEngine engine,
+                                       Map<String, String> settings) throws Exception {
+        deleteTree(store);
+        Span span = new Span();
+        long t0 = System.nanoTime();
+        engine.run(store, o, EncoderChoice.defaults(), settings, span);
+        double wall = (System.nanoTime() - t0) / 1e9;
+        deleteTree(store);
+        return new double[] {span.rate(), span.samples / wall};
+    }
+
+    /** Times the span between a split's start and end. */
+    private static final class Span implements ProgressListener {
+        long start;
+        long end;
+        long samples;
+
+        @Override
+        public void splitStarted(String split, long total, long done) {
+            start = System.nanoTime();
+            samples = total - done;
+        }
+
+        @Override
+        public void advanced(long n) {
+        }
+
+        @Override
+        public void splitFinished(String split, long rows, long errors) {
+            end = System.nanoTime();
+        }
+
+        double rate() {
+            return samples / ((end - start) / 1e9);
+        }
     }
 
     public static Result run(Settings s) throws Exception {
@@ -142,26 +243,10 @@ public final class ExtractBenchmark {
     /** Samples per second of the pipeline between the first and the last sample of the split. */
     static double timePipeline(Path store, ExtractionOptions o) throws Exception {
         deleteTree(store);
-        long[] t = new long[2];
-        long[] n = new long[1];
-        Extractor.run(store, o, new ProgressListener() {
-            @Override
-            public void splitStarted(String split, long total, long done) {
-                t[0] = System.nanoTime();
-                n[0] = total - done;
-            }
-
-            @Override
-            public void advanced(long k) {
-            }
-
-            @Override
-            public void splitFinished(String split, long rows, long errors) {
-                t[1] = System.nanoTime();
-            }
-        });
+        Span span = new Span();
+        Extractor.run(store, o, span);
         deleteTree(store);
-        return n[0] / ((t[1] - t[0]) / 1e9);
+        return span.rate();
     }
 
     private static Memory child(Settings s, Path data, int samples) throws IOException, InterruptedException {

@@ -4,18 +4,9 @@ import ai.onnxruntime.OrtException;
 import dev.cggm.features.FeatureException;
 import dev.cggm.features.datasets.Sample;
 import dev.cggm.features.datasets.SampleStream;
-import dev.cggm.features.encoders.ImageEncoder;
-import dev.cggm.features.encoders.TextEncoder;
-import dev.cggm.features.images.ImagePreprocessor;
-import dev.cggm.features.images.PreprocessorConfig;
-import dev.cggm.features.store.FeatureSchema;
-import dev.cggm.features.store.InputChecksum;
 import dev.cggm.features.store.Shard;
 import dev.cggm.features.store.StoreManifest;
-import dev.cggm.features.store.StoreManifest.ModalityInfo;
 import dev.cggm.features.store.StoreWriter;
-import dev.cggm.features.tokenize.TextTokenizer;
-import dev.cggm.onnx.artifacts.Version;
 import dev.cggm.onnx.runtime.DeviceSessions;
 
 import java.io.IOException;
@@ -72,85 +63,21 @@ public final class Extractor {
     private ExtractionResult run() throws IOException, OrtException {
         long t0 = System.nanoTime();
         DeviceSessions devices = new DeviceSessions(o.device(), o.threads()).spinning(false);
-        try (TextTokenizer tokenizer = TextTokenizer.load(o.text().tokenizer(), o.maxLength());
-             TextEncoder text = TextEncoder.open(o.text(), tokenizer, devices);
-             ImageEncoder image = ImageEncoder.open(o.image(), o.imagePreprocessing(), devices)) {
-            FeatureColumn textCol = new FeatureColumn("text", text.sequenceLength(), text.hiddenSize(), o.textPooling(),
-                    o.precision());
-            FeatureColumn imageCol = new FeatureColumn("image", image.sequenceLength(), image.hiddenSize(),
-                    o.imagePooling(), o.precision());
-            List<ModalityInfo> modalities = List.of(textInfo(textCol), imageInfo(imageCol, image.preprocessing()));
-            StoreManifest base = new StoreManifest(StoreManifest.FORMAT, StoreManifest.VERSION,
-                    StoreManifest.IN_PROGRESS, datasetInfo(), StoreManifest.TaskInfo.classification(),
-                    o.dataset().labelNames(), o.shardSize(), o.precision().id(), modalities, new LinkedHashMap<>(),
-                    new StoreManifest.ExecutionInfo(String.valueOf(devices.resolved()), o.batchSize(), o.threads(),
-                            o.workers(), Version.get()));
+        try (EncoderSet encoders = EncoderSet.open(o, devices)) {
+            StoreManifest base = ExtractionPlan.manifest(o, encoders, encoders.device());
             try (StoreWriter writer = StoreWriter.open(store, base, o.strict())) {
-                StoreManifest existing = writer.previous();
-                if (existing != null && existing.execution() != null
-                        && existing.execution().batchSize() != o.batchSize()) {
-                    // quantized encoders compute activation scales per batch: values depend on the batching
-                    throw new FeatureException("feature store " + store + " was written with --batch-size "
-                            + existing.execution().batchSize() + "; resume with the same batch size (features of "
-                            + "quantized encoders depend on how samples are batched)");
-                }
-                BatchEncoder encoder = new BatchEncoder(text, image, textCol, imageCol, o.batchSize());
+                ExtractionPlan.checkResumable(writer, o, store);
+                BatchEncoder encoder = encoders.batchEncoder(o.batchSize());
                 Map<String, ExtractionResult.SplitSummary> summaries = new LinkedHashMap<>();
-                for (String split : splitsToRun()) {
-                    SamplePreparer preparer = new SamplePreparer(o.dataset().labelNames(), tokenizer,
-                            new ImagePreprocessor(image.preprocessing()), o.dataset().indexFile(split));
-                    long size = o.dataset().size(split);
-                    StoreWriter.Split out = writer.split(split, o.limit() > 0 ? Math.min(size, o.limit()) : size);
+                for (String split : ExtractionPlan.splits(o)) {
+                    SamplePreparer preparer = encoders.preparer(o.dataset().labelNames(), o.dataset().indexFile(split));
+                    StoreWriter.Split out = writer.split(split, ExtractionPlan.entries(o, split));
                     summaries.put(split, new SplitRun(out, encoder, preparer).execute());
                 }
                 writer.complete();
-                return new ExtractionResult(store, String.valueOf(devices.resolved()), summaries,
-                        (System.nanoTime() - t0) / 1e9);
+                return new ExtractionResult(store, encoders.device(), summaries, (System.nanoTime() - t0) / 1e9);
             }
         }
-    }
-
-    private List<String> splitsToRun() {
-        List<String> all = o.dataset().splits();
-        if (o.splits().isEmpty()) {
-            return all;
-        }
-        for (String s : o.splits()) {
-            if (!all.contains(s)) {
-                throw new FeatureException("dataset " + o.dataset().root() + " has no split '" + s + "' (splits: " + all + ")");
-            }
-        }
-        return all.stream().filter(o.splits()::contains).toList();
-    }
-
-    private StoreManifest.DatasetInfo datasetInfo() throws IOException {
-        return new StoreManifest.DatasetInfo(o.dataset().format(), o.dataset().root().toString(),
-                InputChecksum.of(o.dataset().indexFiles()));
-    }
-
-    private ModalityInfo textInfo(FeatureColumn c) {
-        return new ModalityInfo(c.name, o.text().name(), o.text().model().location(), o.text().model().sha256(), true,
-                new StoreManifest.FileInfo(o.text().tokenizer().location(), o.text().tokenizer().sha256()),
-                o.maxLength(), null, shape(c), List.of(c.seqLen, c.hidden), c.pooling.id(),
-                c.name + FeatureSchema.LENGTH_SUFFIX, null);
-    }
-
-    private ModalityInfo imageInfo(FeatureColumn c, PreprocessorConfig p) {
-        List<Float> mean = new ArrayList<>();
-        List<Float> std = new ArrayList<>();
-        for (int i = 0; i < 3; i++) {
-            mean.add(p.mean()[i]);
-            std.add(p.std()[i]);
-        }
-        return new ModalityInfo(c.name, o.image().name(), o.image().model().location(), o.image().model().sha256(),
-                o.image().pretrained(), null, null,
-                new StoreManifest.PreprocessingInfo(p.height(), p.width(), p.rescaleFactor(), mean, std, "bilinear",
-                        p.centerCrop() ? p.shortestEdge() : null),
-                shape(c), List.of(c.seqLen, c.hidden), c.pooling.id(), c.name + FeatureSchema.LENGTH_SUFFIX, null);
-    }
-
-    private static List<Integer> shape(FeatureColumn c) {
-        return c.pooling == dev.cggm.features.store.Pooling.NONE ? List.of(c.seqLen, c.hidden) : List.of(c.hidden);
     }
 
     /** One split's pipeline. */

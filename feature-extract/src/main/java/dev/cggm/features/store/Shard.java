@@ -27,9 +27,12 @@ public final class Shard implements AutoCloseable {
     private final long expectedEntries;
     private final ShardWriter writer;
     private final List<SampleError> errors = new ArrayList<>();
+    private final String attempt;
     private long entries;
 
-    private Shard(Path store, String split, int index, long firstEntry, long expectedEntries, ShardWriter writer) {
+    private Shard(Path store, String split, int index, long firstEntry, long expectedEntries, ShardWriter writer,
+                  String attempt) {
+        this.attempt = attempt;
         this.store = store;
         this.split = split;
         this.index = index;
@@ -44,8 +47,49 @@ public final class Shard implements AutoCloseable {
      */
     public static Shard create(Path store, String split, int index, long firstEntry, long expectedEntries,
                                Schema schema, BufferAllocator allocator) throws IOException {
+        return create(store, split, index, firstEntry, expectedEntries, schema, allocator, null);
+    }
+
+    /**
+     * As {@link #create(Path, String, int, long, long, Schema, BufferAllocator)}, with temporary
+     * files of this writer's own ({@code part-NNNNN.arrow.<attempt>.tmp}, {@code part-NNNNN.json.<attempt>.tmp}):
+     * two attempts at the same shard (a Spark task retried while a lost executor still writes)
+     * never write the same temporary file; each commit is an atomic rename of complete files.
+     *
+     * @param attempt letters, digits, '-' and '_' naming the attempt; null for the plain {@code .tmp} names
+     */
+    public static Shard create(Path store, String split, int index, long firstEntry, long expectedEntries,
+                               Schema schema, BufferAllocator allocator, String attempt) throws IOException {
+        if (attempt != null && !attempt.matches("[A-Za-z0-9_-]+")) {
+            throw new IllegalArgumentException("attempt tag must be letters, digits, '-' or '_', got '" + attempt + "'");
+        }
         Path file = store.resolve(StoreLayout.shardFile(split, index));
-        return new Shard(store, split, index, firstEntry, expectedEntries, new ShardWriter(file, schema, allocator));
+        Path tmp = file.resolveSibling(file.getFileName() + (attempt == null ? "" : "." + attempt) + ".tmp");
+        return new Shard(store, split, index, firstEntry, expectedEntries, new ShardWriter(file, tmp, schema, allocator),
+                attempt);
+    }
+
+    /**
+     * Deletes temporary files that attempts left in {@code split}'s directory (an attempt killed
+     * with its executor cannot clean up). Call only while no attempt runs.
+     *
+     * @return how many were deleted
+     */
+    public static int deleteAttemptLeftovers(Path store, String split) throws IOException {
+        Path dir = store.resolve(split);
+        if (!Files.isDirectory(dir)) {
+            return 0;
+        }
+        int n = 0;
+        try (var files = Files.list(dir)) {
+            for (Path f : files.toList()) {
+                if (f.getFileName().toString().matches("part-\\d+\\.(arrow|json)\\.[A-Za-z0-9_-]+\\.tmp")) {
+                    Files.deleteIfExists(f);
+                    n++;
+                }
+            }
+        }
+        return n;
     }
 
     /**
@@ -117,7 +161,9 @@ public final class Shard implements AutoCloseable {
         String sha = writer.commit();
         String rel = StoreLayout.shardFile(split, index);
         ShardInfo info = new ShardInfo(rel, firstEntry, entries, rows, sha, List.copyOf(errors));
-        StoreManifest.writeJsonFile(StoreLayout.sidecar(store.resolve(rel)), info);
+        Path side = StoreLayout.sidecar(store.resolve(rel));
+        StoreManifest.writeJsonFile(side, info, attempt == null ? side.getFileName() + ".tmp"
+                : side.getFileName() + "." + attempt + ".tmp");
         return info;
     }
 

@@ -19,7 +19,8 @@ import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 
 /**
- * Writes one shard: an Arrow IPC file of record batches, built in {@code <name>.arrow.tmp} and
+ * Writes one shard: an Arrow IPC file of record batches, built in {@code <name>.arrow.tmp} (or a
+ * temporary name given) and
  * renamed into place (after an fsync) only by {@link #commit}, so a shard file either is complete
  * or does not exist. Closing without committing deletes the temporary file. The SHA-256 of the
  * bytes is computed while writing.
@@ -35,8 +36,13 @@ public final class ShardWriter implements AutoCloseable {
     private long rows;
 
     public ShardWriter(Path target, Schema schema, BufferAllocator allocator) throws IOException {
+        this(target, target.resolveSibling(target.getFileName() + ".tmp"), schema, allocator);
+    }
+
+    /** Builds the file in {@code tmp} (e.g. a name of its own per Spark task attempt) instead of {@code <name>.tmp}. */
+    public ShardWriter(Path target, Path tmp, Schema schema, BufferAllocator allocator) throws IOException {
         this.target = target;
-        this.tmp = target.resolveSibling(target.getFileName() + ".tmp");
+        this.tmp = tmp;
         Files.createDirectories(target.getParent());
         try {
             this.digest = MessageDigest.getInstance("SHA-256");

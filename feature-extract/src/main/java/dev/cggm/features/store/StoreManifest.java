@@ -302,10 +302,15 @@ public record StoreManifest(String format, int version, String status, DatasetIn
         writeJson(file, value);
     }
 
-    static void writeJson(Path file, Object value) throws IOException {
-        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+    /** As {@link #writeJsonFile(Path, Object)}, through a temporary file of the given name beside it. */
+    public static void writeJsonFile(Path file, Object value, String tmpName) throws IOException {
+        Path tmp = file.resolveSibling(tmpName);
         JSON.writeValue(tmp.toFile(), value);
         Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    }
+
+    static void writeJson(Path file, Object value) throws IOException {
+        writeJsonFile(file, value, file.getFileName() + ".tmp");
     }
 
     static <T> T readJson(Path file, Class<T> type) throws IOException {

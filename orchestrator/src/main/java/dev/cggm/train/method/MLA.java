@@ -38,16 +38,16 @@ public final class MLA implements BalancingMethod, GradientTransform {
     /**
      * Options of {@link MLA}.
      *
-     * @param modulationStarts first epoch of alternating training, 0-based as the toolkit counts
-     * @param modulationEnds   last epoch of alternating training (inclusive), 0-based
+     * @param startEpoch first epoch of alternating training, 0-based as the toolkit counts
+     * @param endEpoch   last epoch of alternating training (inclusive), 0-based
      */
     public record Options(
-            @Doc("first epoch (0-based, inclusive) of the alternating unimodal passes") int modulationStarts,
-            @Doc("last epoch (0-based, inclusive) of the alternating unimodal passes") int modulationEnds)
+            @Doc("first epoch (0-based, inclusive) of the alternating unimodal passes") int startEpoch,
+            @Doc("last epoch (0-based, inclusive) of the alternating unimodal passes") int endEpoch)
             implements MethodOptions {
         public Options {
-            InvalidOption.range("modulation_starts", modulationStarts, 0, Integer.MAX_VALUE);
-            InvalidOption.range("modulation_ends", modulationEnds, modulationStarts, Integer.MAX_VALUE);
+            InvalidOption.range("start_epoch", startEpoch, 0, Integer.MAX_VALUE);
+            InvalidOption.range("end_epoch", endEpoch, startEpoch, Integer.MAX_VALUE);
         }
 
         /** BalanceBenchmark's configuration: epochs 0–80. */
@@ -138,7 +138,7 @@ public final class MLA implements BalancingMethod, GradientTransform {
     // ------------------------------------------------------------------ the steps
 
     private boolean modulating(int epoch) {
-        return epoch >= options.modulationStarts() && epoch <= options.modulationEnds();
+        return epoch >= options.startEpoch() && epoch <= options.endEpoch();
     }
 
     @Override

@@ -29,18 +29,18 @@ public final class MMPareto implements BalancingMethod, GradientTransform {
      * Options of {@link MMPareto}.
      *
      * @param alpha            factor on the integrated encoder gradients (the official γ)
-     * @param modulationStarts first epoch of the integration, 0-based as the toolkit counts
-     * @param modulationEnds   last epoch of the integration (inclusive), 0-based
+     * @param startEpoch first epoch of the integration, 0-based as the toolkit counts
+     * @param endEpoch   last epoch of the integration (inclusive), 0-based
      */
     public record Options(
             @Doc("factor on the integrated encoder gradients (> 0)") double alpha,
-            @Doc("first epoch (0-based, inclusive) of the Pareto integration") int modulationStarts,
-            @Doc("last epoch (0-based, inclusive) of the Pareto integration") int modulationEnds)
+            @Doc("first epoch (0-based, inclusive) of the Pareto integration") int startEpoch,
+            @Doc("last epoch (0-based, inclusive) of the Pareto integration") int endEpoch)
             implements MethodOptions {
         public Options {
             InvalidOption.positive("alpha", alpha);
-            InvalidOption.range("modulation_starts", modulationStarts, 0, Integer.MAX_VALUE);
-            InvalidOption.range("modulation_ends", modulationEnds, modulationStarts, Integer.MAX_VALUE);
+            InvalidOption.range("start_epoch", startEpoch, 0, Integer.MAX_VALUE);
+            InvalidOption.range("end_epoch", endEpoch, startEpoch, Integer.MAX_VALUE);
         }
 
         /** BalanceBenchmark's configuration: α 1.5, epochs 0–80. */
@@ -75,7 +75,7 @@ public final class MMPareto implements BalancingMethod, GradientTransform {
     }
 
     private boolean modulating(int epoch) {
-        return epoch >= options.modulationStarts() && epoch <= options.modulationEnds();
+        return epoch >= options.startEpoch() && epoch <= options.endEpoch();
     }
 
     @Override

@@ -178,6 +178,6 @@ class MMParetoTest {
     void optionsAreValidated() {
         assertThrows(InvalidOption.class, () -> new MMPareto.Options(0, 0, 80));
         InvalidOption e = assertThrows(InvalidOption.class, () -> new MMPareto.Options(1.5, 5, 4));
-        assertEquals("modulation_ends", e.field());
+        assertEquals("end_epoch", e.field());
     }
 }
