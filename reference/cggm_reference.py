@@ -12,6 +12,7 @@ which is the order our graph builder declares its ``dropout_mask`` inputs.
 """
 import json
 import math
+import os
 import struct
 
 import numpy as np
@@ -203,3 +204,31 @@ def save_safetensors(path, tensors):
         f.write(h)
         for raw in blobs:
             f.write(raw)
+
+
+# ---------------------------------------------------------------- parity drivers of the architectures
+
+
+def load_architecture(artifact_dir, model_class):
+    """The artifact directory's manifest and ``model_class(manifest["model"])`` with its checkpoint, strictly."""
+    with open(os.path.join(artifact_dir, "artifacts.json")) as f:
+        manifest = json.load(f)
+    model = model_class(manifest["model"])
+    model.load_state_dict(load_safetensors(os.path.join(artifact_dir, "checkpoint.safetensors")), strict=True)
+    return manifest, model
+
+
+def dropout_masks(manifest, inputs):
+    """The graph's dropout masks from ``inputs``, in the order its ``dropout_mask`` inputs are declared."""
+    names = [s["name"] for s in manifest["inputs"] if s["role"] == "dropout_mask"]
+    return MaskQueue([inputs[n] for n in names] if names else None)
+
+
+def backward_and_save(model, terms, inputs, result, out_path):
+    """Back-propagates the loss terms weighted by the ``loss_weight/<term>`` inputs and writes
+    ``result`` plus every parameter's gradient (zeros where none reaches it) to ``out_path``."""
+    total = sum(inputs["loss_weight/" + t].reshape(()) * v for t, v in terms.items())
+    total.backward()
+    for name, p in model.named_parameters():
+        result["grad/" + name] = p.grad if p.grad is not None else torch.zeros_like(p)
+    save_safetensors(out_path, result)

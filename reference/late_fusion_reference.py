@@ -11,7 +11,6 @@ usage: late_fusion_reference.py ARTIFACT_DIR INPUTS.safetensors OUT.safetensors
 Writes ``output``, ``loss``, ``unimodal/<m>``, ``unimodal_loss/<m>`` and ``grad/<p>`` of the
 weighted sum of the loss terms, weighted by the ``loss_weight/<term>`` inputs.
 """
-import json
 import os
 import sys
 
@@ -60,14 +59,11 @@ class LateFusion(nn.Module):
 
 def main(artifact_dir, inputs_path, out_path):
     torch.set_num_threads(max(1, os.cpu_count() or 1))
-    manifest = json.load(open(os.path.join(artifact_dir, "artifacts.json")))
+    manifest, model = ref.load_architecture(artifact_dir, LateFusion)
     cfg = manifest["model"]
-    model = LateFusion(cfg)
-    model.load_state_dict(ref.load_safetensors(os.path.join(artifact_dir, "checkpoint.safetensors")), strict=True)
     model.train()
     inputs = ref.load_safetensors(inputs_path)
-    mask_names = [s["name"] for s in manifest["inputs"] if s["role"] == "dropout_mask"]
-    masks = ref.MaskQueue([inputs[n] for n in mask_names] if mask_names else None)
+    masks = ref.dropout_masks(manifest, inputs)
     label = inputs["label"]
     if cfg["task"] == "regression":
         label = label.float()
@@ -80,11 +76,7 @@ def main(artifact_dir, inputs_path, out_path):
         terms["unimodal_loss/" + m] = ref.task_loss(cfg, z, label)
         result["unimodal/" + m] = z
         result["unimodal_loss/" + m] = terms["unimodal_loss/" + m].reshape(1)
-    total = sum(inputs["loss_weight/" + t].reshape(()) * v for t, v in terms.items())
-    total.backward()
-    for name, p in model.named_parameters():
-        result["grad/" + name] = p.grad if p.grad is not None else torch.zeros_like(p)
-    ref.save_safetensors(out_path, result)
+    ref.backward_and_save(model, terms, inputs, result, out_path)
 
 
 if __name__ == "__main__":

@@ -13,7 +13,6 @@ Writes ``output``, ``loss``, ``unimodal/<m>``, ``unimodal_loss/<m>`` and ``grad/
 weighted sum of the loss terms, weighted by the ``loss_weight/<term>`` inputs. The script is also
 imported by igm_reference_steps.py for the model.
 """
-import json
 import os
 import sys
 
@@ -58,10 +57,7 @@ def nll_of_mean(prob, label):
 
 def main(artifact_dir, inputs_path, out_path):
     torch.set_num_threads(1)
-    manifest = json.load(open(os.path.join(artifact_dir, "artifacts.json")))
-    cfg = manifest["model"]
-    model = ModalityHeads(cfg)
-    model.load_state_dict(ref.load_safetensors(os.path.join(artifact_dir, "checkpoint.safetensors")), strict=True)
+    _, model = ref.load_architecture(artifact_dir, ModalityHeads)
     inputs = ref.load_safetensors(inputs_path)
     label = inputs["label"]
     prob, logits = model([inputs[m] for m in model.mods])
@@ -71,11 +67,7 @@ def main(artifact_dir, inputs_path, out_path):
         terms["unimodal_loss/" + m] = F.cross_entropy(z, label)
         result["unimodal/" + m] = z
         result["unimodal_loss/" + m] = terms["unimodal_loss/" + m].reshape(1)
-    total = sum(inputs["loss_weight/" + t].reshape(()) * v for t, v in terms.items())
-    total.backward()
-    for name, p in model.named_parameters():
-        result["grad/" + name] = p.grad if p.grad is not None else torch.zeros_like(p)
-    ref.save_safetensors(out_path, result)
+    ref.backward_and_save(model, terms, inputs, result, out_path)
 
 
 if __name__ == "__main__":
