@@ -1,5 +1,6 @@
 package dev.cggm.cli;
 
+import dev.cggm.onnx.runtime.DeviceSessions;
 import dev.cggm.train.TrainConfig;
 import dev.cggm.train.TrainConfigs;
 import dev.cggm.train.config.InvalidOption;
@@ -89,7 +90,7 @@ final class TrainCommand implements Callable<Integer> {
                 dir.writeConfig(cfg);
             }
             try (InMemoryFeatureData data = FeatureStoreData.load(Path.of(cfg.data().features()));
-                 Trainer t = Trainer.resume(mode.resume, data, cfg.sessions(), progress, new TrainControl())) {
+                 Trainer t = Trainer.resume(mode.resume, data, sessions(cfg), progress, new TrainControl())) {
                 result = t.run();
             }
         } else {
@@ -99,7 +100,7 @@ final class TrainCommand implements Callable<Integer> {
             TrainConfig cfg = withFlags(() -> TrainConfigs.resolve(n.preset, n.features.toAbsolutePath().toString(),
                     n.modulation, options));
             try (InMemoryFeatureData data = FeatureStoreData.load(n.features);
-                 Trainer t = withFlags(() -> Trainer.start(cfg, n.out, data, cfg.sessions(), progress, new TrainControl()))) {
+                 Trainer t = withFlags(() -> Trainer.start(cfg, n.out, data, sessions(cfg), progress, new TrainControl()))) {
                 progress.onMessage("training " + n.preset + " (" + cfg.methodId() + ") on " + data.describe()
                         + " into " + n.out);
                 result = t.run();
@@ -113,6 +114,11 @@ final class TrainCommand implements Callable<Integer> {
             System.out.println(result.toJsonLine());
         }
         return result.status().equals("succeeded") ? 0 : 1;
+    }
+
+    /** The run's sessions; under {@code --quiet} without the line naming the device. */
+    private DeviceSessions sessions(TrainConfig cfg) {
+        return quiet ? cfg.sessions().silent() : cfg.sessions();
     }
 
     /** Something that may fail on an invalid option. */

@@ -28,7 +28,8 @@ public final class DeviceSessions {
     private final ExecutionDevice requested;
     private final int intraOpThreads;
     private final CudaProvider cuda;
-    private final Consumer<String> report;
+    private volatile Consumer<String> report;
+    private final Consumer<String> fallback;
     private volatile boolean spinning = true;
     private volatile boolean deterministic;
     private ExecutionDevice resolved;
@@ -38,11 +39,16 @@ public final class DeviceSessions {
      * @param intraOpThreads ONNX Runtime intra-op threads per session (0 = ONNX Runtime's default: all cores)
      */
     public DeviceSessions(ExecutionDevice requested, int intraOpThreads) {
-        this(requested, intraOpThreads, CudaProvider.onnxRuntime(), LOG::info);
+        this(requested, intraOpThreads, CudaProvider.onnxRuntime(), LOG::info, LOG::warn);
     }
 
     /** With an explicit CUDA provider and report sink (tests). */
     public DeviceSessions(ExecutionDevice requested, int intraOpThreads, CudaProvider cuda, Consumer<String> report) {
+        this(requested, intraOpThreads, cuda, report, report);
+    }
+
+    private DeviceSessions(ExecutionDevice requested, int intraOpThreads, CudaProvider cuda, Consumer<String> report,
+                           Consumer<String> fallback) {
         if (intraOpThreads < 0) {
             throw new IllegalArgumentException("threads must be >= 0 (0 = all cores), got " + intraOpThreads);
         }
@@ -50,6 +56,16 @@ public final class DeviceSessions {
         this.intraOpThreads = intraOpThreads;
         this.cuda = cuda;
         this.report = report;
+        this.fallback = fallback;
+    }
+
+    /**
+     * Leaves out the line saying which device was chosen (for {@code --quiet}); a fall-back from
+     * CUDA to the CPU is still reported, as a warning.
+     */
+    public DeviceSessions silent() {
+        report = message -> { };
+        return this;
     }
 
     /**
@@ -149,7 +165,7 @@ public final class DeviceSessions {
                 } catch (OrtException | RuntimeException e) {
                     OrtSession s = onCpu(maker);
                     resolved = ExecutionDevice.CPU;
-                    report.accept("execution device: cpu (auto: CUDA execution provider offered but failed to "
+                    fallback.accept("execution device: cpu (auto: CUDA execution provider offered but failed to "
                             + "initialise: " + firstLine(e) + ")");
                     return s;
                 }

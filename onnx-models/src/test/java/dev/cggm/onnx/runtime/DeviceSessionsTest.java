@@ -45,6 +45,25 @@ class DeviceSessionsTest {
         assertTrue(lines.get(0).startsWith("execution device: cpu (auto: "), lines.get(0));
     }
 
+    /** --quiet: no line for a plain choice, but a CUDA that failed to initialise is still said. */
+    @Test
+    void silentLeavesOutTheChoiceButNotAFallBack() throws Exception {
+        List<String> lines = new ArrayList<>();
+        DeviceSessions plain = new DeviceSessions(ExecutionDevice.AUTO, 1, CudaProvider.onnxRuntime(), lines::add).silent();
+        try (OrtSession s = plain.open(MODEL)) {
+            assertEquals(ExecutionDevice.CPU, plain.resolved());
+        }
+        assertEquals(List.of(), lines);
+
+        CudaProvider failing = fake(true, new OrtException("CUDA failure 100: no CUDA-capable device is detected"));
+        DeviceSessions fellBack = new DeviceSessions(ExecutionDevice.AUTO, 1, failing, lines::add).silent();
+        try (OrtSession s = fellBack.open(MODEL)) {
+            assertEquals(ExecutionDevice.CPU, fellBack.resolved());
+        }
+        assertEquals(1, lines.size(), lines.toString());
+        assertTrue(lines.get(0).contains("offered but failed to initialise"), lines.get(0));
+    }
+
     @Test
     void explicitCudaOnTheCpuBuildIsAClearError() {
         DeviceSessions ds = new DeviceSessions(ExecutionDevice.cuda(0), 1, CudaProvider.onnxRuntime(), l -> { });
