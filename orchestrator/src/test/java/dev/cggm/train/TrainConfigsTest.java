@@ -86,7 +86,7 @@ class TrainConfigsTest {
         InvalidOption arch = assertThrows(InvalidOption.class,
                 () -> TrainConfigs.resolve("tiny", "/f", "cggm", Map.of("model.architecture", "late-fusion")));
         assertEquals("model.architecture", arch.field());
-        assertTrue(arch.reason().contains("runs on [cggm-reference]"), arch.reason());
+        assertTrue(arch.reason().contains("runs on [cggm-reference, multimodal-unet], not 'late-fusion'"), arch.reason());
     }
 
     @Test
