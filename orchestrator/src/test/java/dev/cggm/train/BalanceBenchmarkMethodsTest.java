@@ -66,14 +66,7 @@ class BalanceBenchmarkMethodsTest {
             assertEquals("succeeded", t.run().status());
         }
         TrainControl control = new TrainControl();
-        TrainListener pause = new TrainListener() {
-            @Override
-            public void onStep(Map<String, Object> record, long stepsPerEpoch) {
-                if (((Number) record.get("step")).longValue() == 2 * stepsPerEpoch + 1) {
-                    control.requestPause();
-                }
-            }
-        };
+        TrainListener pause = PauseAt.step(control, stepsPerEpoch -> 2 * stepsPerEpoch + 1);
         Path resumed = tmp.resolve("resumed");
         try (Trainer t = Trainer.start(cfg, resumed, data, TrainerSmokeTest.cpu(), pause, control)) {
             assertEquals("paused", t.run().status());

@@ -42,14 +42,7 @@ class DamagedRunResumeTest {
         straight = tmp.resolve("straight");
         DeterminismAndResumeTest.train(cfg, straight);
         TrainControl control = new TrainControl();
-        TrainListener pauseInEpoch2 = new TrainListener() {
-            @Override
-            public void onStep(Map<String, Object> record, long stepsPerEpoch) {
-                if (((Number) record.get("step")).longValue() == stepsPerEpoch + 2) {
-                    control.requestPause();
-                }
-            }
-        };
+        TrainListener pauseInEpoch2 = PauseAt.step(control, stepsPerEpoch -> stepsPerEpoch + 2);
         paused = tmp.resolve("paused");
         try (Trainer t = Trainer.start(cfg, paused, DATA, threads(2), pauseInEpoch2, control)) {
             assertEquals("paused", t.run().status());

@@ -65,14 +65,8 @@ class DeterminismAndResumeTest {
         train(cfg, tmp.resolve("straight"));
 
         TrainControl control = new TrainControl();
-        TrainListener pauseMidEpoch = new TrainListener() {
-            @Override
-            public void onStep(Map<String, Object> record, long stepsPerEpoch) {
-                if (((Number) record.get("step")).longValue() == stepsPerEpoch + 2) { // inside epoch 2, not on a checkpoint step
-                    control.requestPause();
-                }
-            }
-        };
+        // inside epoch 2, not on a checkpoint step
+        TrainListener pauseMidEpoch = PauseAt.step(control, stepsPerEpoch -> stepsPerEpoch + 2);
         Path resumed = tmp.resolve("resumed");
         try (Trainer t = Trainer.start(cfg, resumed, DATA, threads(2), pauseMidEpoch, control)) {
             assertEquals("paused", t.run().status());

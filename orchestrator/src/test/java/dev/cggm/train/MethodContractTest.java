@@ -88,14 +88,7 @@ class MethodContractTest {
 
         // paused inside epoch 2, between checkpoints, and resumed
         TrainControl control = new TrainControl();
-        TrainListener pause = new TrainListener() {
-            @Override
-            public void onStep(Map<String, Object> record, long stepsPerEpoch) {
-                if (((Number) record.get("step")).longValue() == stepsPerEpoch + 1) {
-                    control.requestPause();
-                }
-            }
-        };
+        TrainListener pause = PauseAt.step(control, stepsPerEpoch -> stepsPerEpoch + 1);
         Path resumed = tmp.resolve("resumed");
         try (Trainer t = Trainer.start(cfg, resumed, data, TrainerSmokeTest.cpu(), pause, control)) {
             assertEquals("paused", t.run().status());

@@ -95,14 +95,7 @@ class SegmentationTrainingTest {
         TrainConfig cfg = config("cggm", Map.of());
         train(cfg, tmp.resolve("straight"), TrainListener.NONE, new TrainControl());
         TrainControl control = new TrainControl();
-        TrainListener pause = new TrainListener() {
-            @Override
-            public void onStep(Map<String, Object> record, long stepsPerEpoch) {
-                if (((Number) record.get("step")).longValue() == stepsPerEpoch + 1) {
-                    control.requestPause();
-                }
-            }
-        };
+        TrainListener pause = PauseAt.step(control, stepsPerEpoch -> stepsPerEpoch + 1);
         Path resumed = tmp.resolve("resumed");
         assertEquals("paused", train(cfg, resumed, pause, control).status());
         try (Trainer t = Trainer.resume(resumed, data, DeterminismAndResumeTest.threads(2), TrainListener.NONE,

@@ -65,14 +65,7 @@ class UmtStageSwitchTest {
     /** Starts a run that pauses after the step of index {@code pauseAfter}. */
     static Path paused(Path dir, long pauseAfter) throws Exception {
         TrainControl control = new TrainControl();
-        TrainListener pause = new TrainListener() {
-            @Override
-            public void onStep(Map<String, Object> record, long stepsPerEpoch) {
-                if (((Number) record.get("step")).longValue() == pauseAfter) {
-                    control.requestPause();
-                }
-            }
-        };
+        TrainListener pause = PauseAt.step(control, stepsPerEpoch -> pauseAfter);
         try (Trainer t = Trainer.start(config(), dir, DATA, TrainerSmokeTest.cpu(), pause, control)) {
             assertEquals("paused", t.run().status());
         }

@@ -1,0 +1,25 @@
+package dev.cggm.train;
+
+import java.util.Map;
+import java.util.function.LongUnaryOperator;
+
+/** Listeners for tests that pause a run at a chosen step. */
+final class PauseAt {
+    private PauseAt() {
+    }
+
+    /**
+     * Asks {@code control} to pause once the step numbered {@code stepOf(steps per epoch)} has
+     * run (steps count from 0), e.g. {@code spe -> spe + 1} for the second step of epoch 2.
+     */
+    static TrainListener step(TrainControl control, LongUnaryOperator stepOf) {
+        return new TrainListener() {
+            @Override
+            public void onStep(Map<String, Object> record, long stepsPerEpoch) {
+                if (((Number) record.get("step")).longValue() == stepOf.applyAsLong(stepsPerEpoch)) {
+                    control.requestPause();
+                }
+            }
+        };
+    }
+}
