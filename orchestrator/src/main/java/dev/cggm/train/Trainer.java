@@ -338,10 +338,8 @@ public final class Trainer implements AutoCloseable {
         TrainingArtifacts.writeInferenceModel(model, method.graph(), params.snapshot(), run.inferenceModel());
         TrainResult result = result("succeeded", val.record(""), test.record(""), null);
         result.write(run.summary());
-        boolean segmentation = data.task() == Tasks.SEGMENTATION;
-        TrainingPlot.write(run.stepsLog(), run.epochsLog(), run.plot(), cfg.methodId(),
-                segmentation ? "mean Dice" : "accuracy");
-        if (segmentation) {
+        TrainingPlot.write(run.stepsLog(), run.epochsLog(), run.plot(), cfg.methodId(), data.task().agreementName());
+        if (data.task() == Tasks.SEGMENTATION) {
             SegmentationSnapshot.write(run.segmentationPicture(), data.validation(), model.modalityNames(),
                     model.outputDim(), (rows, c) -> forEachBatch(data.validation(), rows, c),
                     cfg.methodId() + ", best epoch " + bestEpoch + ", validation slices");

@@ -69,6 +69,11 @@ final class SegmentationTask implements Task {
         return w;
     }
 
+    @Override
+    public String agreementName() {
+        return "mean Dice";
+    }
+
     /**
      * {@inheritDoc} {@code outputDim} may be the values per sample (C·H·W, as the trainer passes
      * it) or the class count C: the output's length tells which.

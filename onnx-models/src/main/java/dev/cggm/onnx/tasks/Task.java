@@ -45,6 +45,11 @@ public interface Task {
      */
     double agreement(float[] output, int outputDim, Targets targets);
 
+    /** What {@link #agreement} is called in reports and plots ("accuracy" unless the task says otherwise). */
+    default String agreementName() {
+        return "accuracy";
+    }
+
     /** The metrics of a whole split's outputs (row-major, {@code outputDim} per sample). */
     TaskMetrics evaluate(float[] outputs, int outputDim, Targets targets);
 
