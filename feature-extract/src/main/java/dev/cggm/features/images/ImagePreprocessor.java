@@ -3,16 +3,22 @@ package dev.cggm.features.images;
 import java.awt.image.BufferedImage;
 import java.awt.image.DataBufferInt;
 import java.nio.FloatBuffer;
+import java.util.Arrays;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
 
 /**
  * Turns an RGB image into normalised {@code pixel_values} (channel-first, row-major) following a
  * {@link PreprocessorConfig}: resize with PIL's bilinear filter (a triangle filter whose support
  * widens with the shrink factor, so large photos are area-averaged rather than aliased), cut the
- * centre crop when the configuration has one, then rescale and normalise per channel. Stateless
- * and thread-safe.
+ * centre crop when the configuration has one, then rescale and normalise per channel.
+ * Thread-safe (it keeps only a cache of resampling weights per size pair).
  */
 public final class ImagePreprocessor {
     private final PreprocessorConfig cfg;
+    private static final int MAX_CACHED_FILTERS = 256;
+
+    private final ConcurrentMap<Long, Filter> filters = new ConcurrentHashMap<>();
 
     public ImagePreprocessor(PreprocessorConfig cfg) {
         this.cfg = cfg;
@@ -75,30 +81,53 @@ public final class ImagePreprocessor {
         int top = (rh - oh) / 2;
         int left = (rw - ow) / 2;
         float[][] planes = planes(px);
-        if (rw != w || rh != h) {
-            Filter fx = Filter.of(w, rw);
-            Filter fy = Filter.of(h, rh);
-            float[] tmp = new float[rw * h];
+        int plane = ow * oh;
+        if (rw == w && rh == h) {                       // crop only
             for (int c = 0; c < 3; c++) {
-                float[] res = new float[rw * rh];
-                for (int y = 0; y < h; y++) {           // horizontal pass: [h, w] → [h, rw]
-                    fx.apply(planes[c], y * w, 1, tmp, y * rw, 1);
+                for (int y = 0; y < oh; y++) {
+                    int row = (y + top) * w + left;
+                    for (int x = 0; x < ow; x++) {
+                        out[c * plane + y * ow + x] = (planes[c][row + x] * scale - mean[c]) / std[c];
+                    }
                 }
-                for (int x = 0; x < rw; x++) {          // vertical pass: [h, rw] → [rh, rw]
-                    fy.apply(tmp, x, rw, res, x, rw);
-                }
-                planes[c] = res;
             }
+            return;
         }
+        // Separable resize of the crop window only: an output pixel depends on its own row's and
+        // column's weights alone, so resizing the whole image and then cropping gives the same
+        // values. The vertical pass runs row by row (contiguous, in tap order: the same sums).
+        Filter fx = filter(w, rw);
+        Filter fy = filter(h, rh);
+        float[] tmp = new float[ow * h];
+        float[] acc = new float[ow];
         for (int c = 0; c < 3; c++) {
-            int base = c * ow * oh;
-            for (int y = 0; y < oh; y++) {
-                int row = (y + top) * rw + left;
+            for (int y = 0; y < h; y++) {               // horizontal pass: [h, w] → [h, ow]
+                fx.apply(planes[c], y * w, tmp, y * ow, left, ow);
+            }
+            for (int y = 0; y < oh; y++) {              // vertical pass: [h, ow] → [oh, ow]
+                int i = y + top;
+                Arrays.fill(acc, 0f);
+                for (int j = 0, n = fy.taps(i); j < n; j++) {
+                    float wj = fy.weight(i, j);
+                    int src = (fy.start[i] + j) * ow;
+                    for (int x = 0; x < ow; x++) {
+                        acc[x] += wj * tmp[src + x];
+                    }
+                }
+                int base = c * plane + y * ow;
                 for (int x = 0; x < ow; x++) {
-                    out[base + y * ow + x] = (planes[c][row + x] * scale - mean[c]) / std[c];
+                    out[base + x] = (acc[x] * scale - mean[c]) / std[c];
                 }
             }
         }
+    }
+
+    /** The resampling weights from n to m samples, computed once per size pair. */
+    private Filter filter(int n, int m) {
+        if (filters.size() > MAX_CACHED_FILTERS) {   // photo collections of many sizes: keep it bounded
+            filters.clear();
+        }
+        return filters.computeIfAbsent(((long) n << 32) | m, k -> Filter.of(n, m));
     }
 
     private static float[][] planes(int[] px) {
@@ -142,15 +171,24 @@ public final class ImagePreprocessor {
             return new Filter(m, start, count, w, k);
         }
 
-        void apply(float[] src, int srcOff, int srcStep, float[] dst, int dstOff, int dstStep) {
-            for (int i = 0; i < m; i++) {
+        int taps(int i) {
+            return Math.min(count[i], stride);
+        }
+
+        float weight(int i, int j) {
+            return weights[i * stride + j];
+        }
+
+        /** Outputs [from, from + n) of one contiguous row at {@code srcOff}, written to dst[dstOff...]. */
+        void apply(float[] src, int srcOff, float[] dst, int dstOff, int from, int n) {
+            for (int i = from; i < from + n; i++) {
                 float acc = 0;
-                int s = srcOff + start[i] * srcStep;
+                int s = srcOff + start[i];
                 int wo = i * stride;
-                for (int j = 0, c = Math.min(count[i], stride); j < c; j++) {
-                    acc += weights[wo + j] * src[s + j * srcStep];
+                for (int j = 0, c = taps(i); j < c; j++) {
+                    acc += weights[wo + j] * src[s + j];
                 }
-                dst[dstOff + i * dstStep] = acc;
+                dst[dstOff + i - from] = acc;
             }
         }
     }

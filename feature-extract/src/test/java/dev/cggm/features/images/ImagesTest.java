@@ -118,7 +118,18 @@ class ImagesTest {
         for (int c = 0; c < 3; c++) {
             for (int y = 0; y < 7; y++) {
                 for (int x = 0; x < 7; x++) {
-                    assertEquals(full[c * 96 + (y + top) * 12 + x + left], cut[c * 49 + y * 7 + x], 1e-6f);
+                    // exactly: only the crop window is resampled, with the same sums in the same order
+                    assertEquals(full[c * 96 + (y + top) * 12 + x + left], cut[c * 49 + y * 7 + x], 0f);
+                }
+            }
+        }
+        // enlarging (the demo's 64² images go to 256², crop 224): the same
+        float[] upCut = new ImagePreprocessor(new PreprocessorConfig(14, 14, 1.0, mean, std, 20)).toPixels(img);
+        float[] upFull = new ImagePreprocessor(new PreprocessorConfig(20, 30, 1.0, mean, std)).toPixels(img);
+        for (int c = 0; c < 3; c++) {
+            for (int y = 0; y < 14; y++) {
+                for (int x = 0; x < 14; x++) {
+                    assertEquals(upFull[c * 600 + (y + 3) * 30 + x + 8], upCut[c * 196 + y * 14 + x], 0f);
                 }
             }
         }
