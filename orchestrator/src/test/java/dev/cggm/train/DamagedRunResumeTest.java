@@ -85,6 +85,29 @@ class DamagedRunResumeTest {
         assertEndsLikeTheStraightRun(run);
     }
 
+    /** A byte changed in place: the file still parses, only its recorded SHA-256 tells. */
+    @Test
+    void aChangedByteInTheNewestCheckpointIsCaughtByItsSumsAndTheOlderOneResumes() throws Exception {
+        Path run = copy(paused, "flipped-byte");
+        List<Path> ckpts = checkpoints(run);
+        Path weights = ckpts.get(0).resolve("parameters.safetensors");
+        byte[] b = Files.readAllBytes(weights);
+        b[b.length - 1] ^= 0x10;                        // the last weight's low mantissa bits
+        Files.write(weights, b);
+        assertEquals(step(ckpts.get(1)), resumeToTheEnd(run), "resumed at the older, intact checkpoint");
+        assertEndsLikeTheStraightRun(run);
+    }
+
+    @Test
+    void checkpointsWithoutSumsFromEarlierVersionsStillResume() throws Exception {
+        Path run = copy(paused, "no-sums");
+        for (Path c : checkpoints(run)) {
+            Files.delete(c.resolve("SHA256SUMS"));
+        }
+        assertEquals(step(checkpoints(run).get(0)), resumeToTheEnd(run), "resumed at the newest checkpoint");
+        assertEndsLikeTheStraightRun(run);
+    }
+
     @Test
     void lostCheckpointsAreRefusedNamingWhatIsMissingAndNothingIsDeleted() throws Exception {
         Path run = copy(paused, "lost-checkpoints");

@@ -29,7 +29,7 @@ import java.util.stream.Stream;
  * artifacts/                 the training-artifact directory the run trains
  * metrics/steps.jsonl        one record per step
  * metrics/epochs.jsonl       one record per epoch (validation metrics, per-modality figures)
- * checkpoints/ckpt-NNNNNNNN/ parameters, optimizer and modulation state, state.json
+ * checkpoints/ckpt-NNNNNNNN/ parameters, optimizer and modulation state, state.json, SHA256SUMS
  * checkpoints/LATEST         name of the newest complete checkpoint
  * best/parameters.safetensors the best-on-validation parameters
  * inference_model.onnx       the best model, exported (classifiers removed)
@@ -40,7 +40,8 @@ import java.util.stream.Stream;
  * replaced atomically, so a crash at any moment leaves the previous checkpoint intact.
  *
  * <p>Resuming never deletes run data: the newest checkpoint that reads back completely is used
- * (LATEST is only a hint — a lost or stale LATEST, or a damaged newest checkpoint, falls back to
+ * (LATEST is only a hint — a lost or stale LATEST, or a damaged newest checkpoint: a file missing,
+ * unreadable or not matching its recorded SHA-256, falls back to
  * the next intact one), and a directory with nothing to resume from is a
  * {@link DamagedRunException} saying what is missing.
  */
@@ -217,6 +218,7 @@ public final class RunDirectory {
         SafeTensors.writeTensors(tmp.resolve("classifier_optimizer.safetensors"), c.classifierOptimizer(), Map.of());
         SafeTensors.writeTensors(tmp.resolve("modulation.safetensors"), c.modulation(), Map.of());
         Json.writeAtomically(tmp.resolve("state.json"), c.state());
+        CheckpointSums.write(tmp, CHECKPOINT_FILES);
         Path target = dir.resolve(name);
         if (name.equals(lastSaved)) {
             deleteTree(target); // this run's own checkpoint of the same step (a pause right after a periodic one)
@@ -288,13 +290,17 @@ public final class RunDirectory {
                 + String.join("; ", problems) + "; restore " + dir + " from a backup, or start a new run");
     }
 
-    /** A checkpoint directory read whole; any missing or unreadable file is an exception naming it. */
+    /**
+     * A checkpoint directory read whole; any missing, unreadable or changed (against its
+     * {@link CheckpointSums}) file is an exception naming it.
+     */
     private static Checkpoint read(Path dir) throws IOException {
         for (String f : CHECKPOINT_FILES) {
             if (!Files.isRegularFile(dir.resolve(f))) {
                 throw new NoSuchFileException(f, null, f + " is missing");
             }
         }
+        CheckpointSums.verify(dir, CHECKPOINT_FILES);
         return new Checkpoint(
                 Json.read(dir.resolve("state.json"), CheckpointState.class),
                 SafeTensors.read(dir.resolve("parameters.safetensors")),
