@@ -5,27 +5,21 @@ import dev.cggm.onnx.models.ModelRequest;
 import dev.cggm.onnx.models.CggmModel;
 import dev.cggm.onnx.artifacts.ArtifactCheck;
 import dev.cggm.onnx.artifacts.ArtifactManifest;
-import dev.cggm.onnx.artifacts.SafeTensors;
 import dev.cggm.onnx.artifacts.TrainingArtifacts;
 import dev.cggm.onnx.models.CggmModelConfig;
 import dev.cggm.onnx.models.Presets;
 import dev.cggm.onnx.runtime.HostTensor;
-import dev.cggm.onnx.runtime.OrtModel;
 import dev.cggm.onnx.reference.PyTorchReference;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Our training artifacts against an independent PyTorch implementation of the reference model:
@@ -56,51 +50,7 @@ class TorchParityTest {
                 y[i] = (float) (3 * Math.tanh(y[i]));
             }
         }
-        Path inputFile = tmp.resolve("inputs.safetensors");
-        SafeTensors.writeTensors(inputFile, inputs, Map.of());
-        Path torchOut = tmp.resolve("torch.safetensors");
-        PyTorchReference.run(PyTorchReference.script("parity_step.py"), dir.toString(), inputFile.toString(),
-                torchOut.toString());
-        Map<String, SafeTensors.Entry> expected = SafeTensors.read(torchOut);
-
-        Map<String, HostTensor> feed = new LinkedHashMap<>(inputs);
-        for (Map.Entry<String, SafeTensors.Entry> e : SafeTensors.read(dir.resolve(TrainingArtifacts.CHECKPOINT)).entrySet()) {
-            feed.put(e.getKey(), HostTensor.of(e.getValue().data(), e.getValue().shape()));
-        }
-        Map<String, HostTensor> ours;
-        try (OrtModel m = OrtModel.load(Files.readAllBytes(dir.resolve(TrainingArtifacts.TRAINING_MODEL)))) {
-            ours = m.run(feed);
-        }
-        List<String> problems = new ArrayList<>();
-        for (Map.Entry<String, SafeTensors.Entry> e : expected.entrySet()) {
-            HostTensor got = ours.get(e.getKey());
-            if (got == null) {
-                problems.add(e.getKey() + ": missing from our outputs");
-                continue;
-            }
-            double[] g = got.toDoubles();
-            float[] want = e.getValue().data();
-            if (g.length != want.length) {
-                problems.add(e.getKey() + ": " + g.length + " values vs " + want.length);
-                continue;
-            }
-            double worst = 0;
-            int at = -1;
-            for (int i = 0; i < g.length; i++) {
-                double err = Math.abs(g[i] - want[i]) / Math.max(1.0, Math.abs(want[i]));
-                if (err > worst) {
-                    worst = err;
-                    at = i;
-                }
-            }
-            if (worst > TOLERANCE) {
-                problems.add(String.format("%s[%d]: ours %.7g vs PyTorch %.7g", e.getKey(), at, g[at], want[at]));
-            }
-        }
-        assertTrue(problems.isEmpty(), preset + ": " + problems.size() + " tensors differ beyond " + TOLERANCE + ":\n"
-                + String.join("\n", problems));
-        assertTrue(expected.keySet().stream().filter(k -> k.startsWith("grad/")).count() == manifest.parameters().size(),
-                "PyTorch returned a gradient for every parameter");
+        TorchParity.check(dir, inputs, "parity_step.py", TOLERANCE, tmp);
     }
 
     /**
