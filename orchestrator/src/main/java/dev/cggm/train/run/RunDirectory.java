@@ -10,10 +10,12 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -36,8 +38,9 @@ import java.util.stream.Stream;
  * summary.json               final figures (or the failure)
  * training.png               per-modality accuracy and coefficients over training
  * </pre>
- * Checkpoints are written to a temporary directory and renamed into place, then LATEST is
- * replaced atomically, so a crash at any moment leaves the previous checkpoint intact.
+ * Checkpoints are written to a temporary directory, fsynced and renamed into place, then LATEST is
+ * replaced atomically, so a crash at any moment (also of the machine) leaves the previous
+ * checkpoint intact.
  *
  * <p>Resuming never deletes run data: the newest checkpoint that reads back completely is used
  * (LATEST is only a hint — a lost or stale LATEST, or a damaged newest checkpoint: a file missing,
@@ -219,6 +222,8 @@ public final class RunDirectory {
         SafeTensors.writeTensors(tmp.resolve("modulation.safetensors"), c.modulation(), Map.of());
         Json.writeAtomically(tmp.resolve("state.json"), c.state());
         CheckpointSums.write(tmp, CHECKPOINT_FILES);
+        // on disk before the rename makes it the newest: a machine crash then cannot leave it empty
+        syncFiles(tmp, Stream.concat(CHECKPOINT_FILES.stream(), Stream.of(CheckpointSums.FILE)).toList());
         Path target = dir.resolve(name);
         if (name.equals(lastSaved)) {
             deleteTree(target); // this run's own checkpoint of the same step (a pause right after a periodic one)
@@ -229,7 +234,9 @@ public final class RunDirectory {
         lastSaved = name;
         Path latestTmp = dir.resolve(LATEST + ".tmp");
         Files.writeString(latestTmp, name);
+        sync(latestTmp, StandardOpenOption.WRITE);
         Files.move(latestTmp, dir.resolve(LATEST), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        sync(dir, StandardOpenOption.READ);                     // both renames
         List<Path> all = checkpointDirs(dir);
         int kept = 0;
         for (Path p : all) {
@@ -238,6 +245,20 @@ public final class RunDirectory {
             } else if (++kept > KEEP_CHECKPOINTS) {
                 deleteTree(p);
             }
+        }
+    }
+
+    /** fsyncs the named files in {@code dir}, and {@code dir} itself. */
+    private static void syncFiles(Path dir, List<String> files) throws IOException {
+        for (String f : files) {
+            sync(dir.resolve(f), StandardOpenOption.WRITE);
+        }
+        sync(dir, StandardOpenOption.READ);
+    }
+
+    private static void sync(Path path, StandardOpenOption mode) throws IOException {
+        try (FileChannel ch = FileChannel.open(path, mode)) {
+            ch.force(true);
         }
     }
 
