@@ -14,6 +14,7 @@ import dev.cggm.onnx.runtime.ExecutionDevice;
 import dev.cggm.train.TrainConfigs;
 import dev.cggm.train.TrainConfig;
 import dev.cggm.train.TrainControl;
+import dev.cggm.train.StepRecord;
 import dev.cggm.train.TrainListener;
 import dev.cggm.train.Trainer;
 import dev.cggm.train.data.InMemoryFeatureData;
@@ -127,8 +128,8 @@ public final class TrainBenchmark {
         TrainControl control = new TrainControl();
         TrainListener listener = new TrainListener() {
             @Override
-            public void onStep(Map<String, Object> record, long stepsPerEpoch) {
-                times.add(((Number) record.get("time_ms")).doubleValue());
+            public void onStep(StepRecord record, long stepsPerEpoch) {
+                times.add(record.durationMs());
                 if (times.size() == total) {
                     control.requestPause();
                 }

@@ -1,11 +1,15 @@
 package dev.cggm.cli;
 
+import dev.cggm.train.EpochRecord;
+import dev.cggm.train.Evaluation;
+import dev.cggm.train.StepRecord;
 import dev.cggm.train.TrainListener;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarStyle;
 
 import java.io.PrintStream;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
@@ -14,6 +18,10 @@ import java.util.Map;
  * every 10 seconds; one line per epoch with the validation figures either way.
  */
 final class TrainProgress implements TrainListener {
+    /** The task metrics an epoch line shows, those the task has, in this order. */
+    private static final List<String> SHOWN_METRICS = List.of("acc", "f1_macro", "mae", "acc2", "dice", "dice_wt",
+            "dice_tc", "dice_et");
+
     private final PrintStream err = System.err;
     private final boolean terminal = System.console() != null;
     private final boolean quiet;
@@ -25,15 +33,15 @@ final class TrainProgress implements TrainListener {
     }
 
     @Override
-    public void onStep(Map<String, Object> r, long stepsPerEpoch) {
+    public void onStep(StepRecord r, long stepsPerEpoch) {
         if (quiet) {
             return;
         }
-        long step = ((Number) r.get("step")).longValue();
-        double loss = ((Number) r.get("loss")).doubleValue();
+        long step = r.step();
+        double loss = r.loss();
         if (terminal) {
             if (bar == null) {
-                bar = new ProgressBarBuilder().setTaskName("epoch " + r.get("epoch")).setInitialMax(stepsPerEpoch)
+                bar = new ProgressBarBuilder().setTaskName("epoch " + r.epoch()).setInitialMax(stepsPerEpoch)
                         .setStyle(ProgressBarStyle.COLORFUL_UNICODE_BLOCK).setUnit(" steps", 1).showSpeed()
                         .setUpdateIntervalMillis(250).continuousUpdate().build();
                 bar.stepTo(step % stepsPerEpoch);
@@ -42,13 +50,13 @@ final class TrainProgress implements TrainListener {
             bar.setExtraMessage(String.format(Locale.ROOT, "loss %.4f", loss));
         } else if (System.nanoTime() - lastLine > 10_000_000_000L) {
             lastLine = System.nanoTime();
-            err.printf(Locale.ROOT, "epoch %s step %d/%d loss %.4f%n", r.get("epoch"), step % stepsPerEpoch + 1,
+            err.printf(Locale.ROOT, "epoch %d step %d/%d loss %.4f%n", r.epoch(), step % stepsPerEpoch + 1,
                     stepsPerEpoch, loss);
         }
     }
 
     @Override
-    public void onEpoch(Map<String, Object> r) {
+    public void onEpoch(EpochRecord r) {
         if (bar != null) {
             bar.close();
             bar = null;
@@ -56,20 +64,18 @@ final class TrainProgress implements TrainListener {
         if (quiet) {
             return;
         }
-        StringBuilder s = new StringBuilder(String.format(Locale.ROOT, "epoch %s: train loss %s, val loss %s",
-                r.get("epoch"), fmt(r.get("train_loss")), fmt(r.get("val_loss"))));
-        for (String key : new String[] {"val_acc", "val_f1_macro", "val_mae", "val_acc2", "val_dice", "val_dice_wt",
-                "val_dice_tc", "val_dice_et", "val_imbalance"}) {
-            if (r.containsKey(key)) {
-                s.append(", ").append(key.substring(4)).append(' ').append(fmt(r.get(key)));
+        Evaluation val = r.validation();
+        StringBuilder s = new StringBuilder(String.format(Locale.ROOT, "epoch %d: train loss %s, val loss %s",
+                r.epoch(), fmt(r.trainLoss()), fmt(val.loss())));
+        Map<String, Double> metrics = val.metrics().values();
+        for (String key : SHOWN_METRICS) {
+            if (metrics.containsKey(key)) {
+                s.append(", ").append(key).append(' ').append(fmt(metrics.get(key)));
             }
         }
-        r.forEach((k, v) -> {
-            if (k.startsWith("val_cls_acc/")) {
-                s.append(", ").append(k.substring(12)).append(" clf ").append(fmt(v));
-            }
-        });
-        if (Boolean.TRUE.equals(r.get("best"))) {
+        s.append(", imbalance ").append(fmt(val.imbalance()));
+        val.modalityAccuracy().forEach((m, a) -> s.append(", ").append(m).append(" clf ").append(fmt(a)));
+        if (r.best()) {
             s.append("  (best)");
         }
         err.println(s);
@@ -82,7 +88,8 @@ final class TrainProgress implements TrainListener {
         }
     }
 
-    private static String fmt(Object v) {
-        return v instanceof Number n ? String.format(Locale.ROOT, "%.4f", n.doubleValue()) : String.valueOf(v);
+    /** As the epochs.jsonl record shows it: a non-finite value is null. */
+    private static String fmt(double v) {
+        return Double.isFinite(v) ? String.format(Locale.ROOT, "%.4f", v) : "null";
     }
 }

@@ -10,6 +10,8 @@ import dev.cggm.api.v1.StateChange;
 import dev.cggm.api.v1.StepMetrics;
 import dev.cggm.api.v1.StopRequest;
 import dev.cggm.api.v1.TrainOptions;
+import dev.cggm.train.EpochRecord;
+import dev.cggm.train.StepRecord;
 import dev.cggm.train.TrainControl;
 import dev.cggm.train.TrainResult;
 
@@ -17,7 +19,6 @@ import java.io.IOException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Map;
 
 import static dev.cggm.api.v1.JobState.JOB_STATE_CANCELLED;
 import static dev.cggm.api.v1.JobState.JOB_STATE_FAILED;
@@ -235,13 +236,13 @@ final class RunJob extends Job<RunEvent> {
         progress.setStepsPerEpoch(stepsPerEpoch).setEpochs(epochs).setTotalSteps(stepsPerEpoch * epochs);
     }
 
-    synchronized void step(Map<String, Object> record, long stepsPerEpoch) {
+    synchronized void step(StepRecord record, long stepsPerEpoch) {
         StepMetrics m = RunRecords.step(record, stepsPerEpoch);
         progress.setEpoch(m.getEpoch()).setCompletedSteps(m.getStep() + 1);
         append(RunEvent.newBuilder().setStep(m).setProgress(progress).build());
     }
 
-    synchronized void epoch(Map<String, Object> record) {
+    synchronized void epoch(EpochRecord record) {
         var m = RunRecords.epoch(record);
         if (m.getBest()) {
             progress.setBestEpoch(m.getEpoch());

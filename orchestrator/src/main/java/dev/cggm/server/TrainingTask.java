@@ -4,6 +4,8 @@ import dev.cggm.api.v1.TrainOptions;
 import dev.cggm.onnx.runtime.DeviceSessions;
 import dev.cggm.train.TrainConfig;
 import dev.cggm.train.TrainControl;
+import dev.cggm.train.EpochRecord;
+import dev.cggm.train.StepRecord;
 import dev.cggm.train.TrainListener;
 import dev.cggm.train.TrainResult;
 import dev.cggm.train.Trainer;
@@ -93,12 +95,12 @@ final class TrainingTask {
     /** The trainer's progress as the run's events. */
     private final class Listener implements TrainListener {
         @Override
-        public void onStep(Map<String, Object> record, long stepsPerEpoch) {
+        public void onStep(StepRecord record, long stepsPerEpoch) {
             job.step(record, stepsPerEpoch);
         }
 
         @Override
-        public void onEpoch(Map<String, Object> record) {
+        public void onEpoch(EpochRecord record) {
             job.epoch(record);
         }
 

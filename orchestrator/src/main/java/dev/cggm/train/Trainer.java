@@ -268,23 +268,14 @@ public final class Trainer implements AutoCloseable {
             }
             epochLossSum += first.loss() * rows.length;
             epochSamples += rows.length;
-            Map<String, Object> rec = new LinkedHashMap<>();
-            rec.put("step", globalStep);
-            rec.put("epoch", epoch + 1);
-            rec.put("batch", rows.length);
-            rec.put("loss", first.loss());
-            rec.put("total_loss", first.loss() + report.addedLoss());
-            rec.put("lr", schedule.lr());
-            rec.put("grad_norm", gradNorm);
+            Map<String, StepRecord.ModalityStep> modalities = new LinkedHashMap<>();
             for (String m : model.modalityNames()) {
-                rec.put("cls_loss/" + m, Evaluation.finiteOrNull(first.modalityLoss(m)));
-                rec.put("cls_acc/" + m, step.agreementOf(first, m));
+                modalities.put(m, new StepRecord.ModalityStep(first.modalityLoss(m), step.agreementOf(first, m)));
             }
-            Map<String, Object> methodMetrics = new LinkedHashMap<>();
-            report.metrics().forEach((k, v) -> methodMetrics.put(k, Evaluation.finiteOrNull(v)));
-            rec.put("method", methodMetrics);
-            rec.put("time_ms", (System.nanoTime() - t0) / 1e6);
-            stepLog.append(rec);
+            StepRecord rec = new StepRecord(globalStep, epoch + 1, rows.length, first.loss(),
+                    first.loss() + report.addedLoss(), schedule.lr(), gradNorm, modalities, report.metrics(),
+                    (System.nanoTime() - t0) / 1e6);
+            stepLog.append(rec.toJson());
             listener.onStep(rec, stepsPerEpoch);
         }
     }
@@ -317,15 +308,10 @@ public final class Trainer implements AutoCloseable {
             SafeTensors.write(run.bestParameters(), params.snapshot(), Map.of("epoch", Integer.toString(bestEpoch)));
         }
         method.onEpochEnd(context, val);
-        Map<String, Object> rec = new LinkedHashMap<>();
-        rec.put("epoch", epoch + 1);
-        rec.put("step", globalStep);
-        rec.put("train_loss", epochSamples == 0 ? null : epochLossSum / epochSamples);
-        rec.put("lr", schedule.lr());
-        rec.putAll(val.record("val_"));
-        rec.put("best", best);
-        rec.put("elapsed_s", (System.nanoTime() - startNanos) / 1e9);
-        epochLog.append(rec);
+        EpochRecord rec = new EpochRecord(epoch + 1, globalStep,
+                epochSamples == 0 ? Double.NaN : epochLossSum / epochSamples, schedule.lr(), val, best,
+                (System.nanoTime() - startNanos) / 1e9);
+        epochLog.append(rec.toJson());
         listener.onEpoch(rec);
     }
 

@@ -105,7 +105,7 @@ class BalanceBenchmarkMethodsTest {
         TrainControl control = new TrainControl();
         TrainListener afterOneStep = new TrainListener() {
             @Override
-            public void onStep(Map<String, Object> record, long stepsPerEpoch) {
+            public void onStep(StepRecord record, long stepsPerEpoch) {
                 control.requestPause();
             }
         };

@@ -71,8 +71,8 @@ class DamagedRunResumeTest {
         TrainControl control = new TrainControl();
         TrainListener pauseAtOnce = new TrainListener() {
             @Override
-            public void onStep(Map<String, Object> record, long stepsPerEpoch) {
-                assertEquals(step(ckpts.get(1)), ((Number) record.get("step")).longValue(), "resumed at the intact one");
+            public void onStep(StepRecord record, long stepsPerEpoch) {
+                assertEquals(step(ckpts.get(1)), record.step(), "resumed at the intact one");
                 control.requestPause();
             }
         };
@@ -163,9 +163,9 @@ class DamagedRunResumeTest {
         long[] first = {-1};
         TrainListener firstStep = new TrainListener() {
             @Override
-            public void onStep(Map<String, Object> record, long stepsPerEpoch) {
+            public void onStep(StepRecord record, long stepsPerEpoch) {
                 if (first[0] < 0) {
-                    first[0] = ((Number) record.get("step")).longValue();
+                    first[0] = record.step();
                 }
             }
         };

@@ -58,16 +58,16 @@ class IgmReferenceParityTest {
                 Map.entry("loop.seed", SEED), Map.entry("loop.clip", 0.0), Map.entry("optimizer.kind", "sgd"),
                 Map.entry("optimizer.lr", 0.05), Map.entry("optimizer.momentum", 0.9), Map.entry("optimizer.weight_decay", 1e-4),
                 Map.entry("schedule.kind", "none"), Map.entry("runtime.device", "cpu"), Map.entry("runtime.threads", 1)));
-        List<Map<String, Object>> steps = new ArrayList<>();
-        List<Map<String, Object>> epochs = new ArrayList<>();
+        List<StepRecord> steps = new ArrayList<>();
+        List<EpochRecord> epochs = new ArrayList<>();
         TrainListener record = new TrainListener() {
             @Override
-            public void onStep(Map<String, Object> r, long stepsPerEpoch) {
+            public void onStep(StepRecord r, long stepsPerEpoch) {
                 steps.add(r);
             }
 
             @Override
-            public void onEpoch(Map<String, Object> r) {
+            public void onEpoch(EpochRecord r) {
                 epochs.add(r);
             }
         };
@@ -102,17 +102,16 @@ class IgmReferenceParityTest {
         List<String> problems = new ArrayList<>();
         assertEquals(EPOCHS * 2, steps.size());
         for (int s = 0; s < steps.size(); s++) {
-            @SuppressWarnings("unchecked")
-            Map<String, Object> m = (Map<String, Object>) steps.get(s).get("method");
+            Map<String, Double> m = steps.get(s).methodMetrics();
             compare(problems, "step " + s + " loss_mixup", torch.get("step" + s + "/loss_mixup").data()[0],
-                    (double) m.get("loss_mixup"), 1e-5);
+                    m.get("loss_mixup"), 1e-5);
             compare(problems, "step " + s + " loss_flat", torch.get("step" + s + "/loss_flat").data()[0],
-                    (double) m.get("loss_flat"), 1e-5);
-            assertEquals(s < 2 ? 0.0 : 3.0 + (projected.equals("all") ? 1 : 0), (double) m.get("projected"), "step " + s);
+                    m.get("loss_flat"), 1e-5);
+            assertEquals(s < 2 ? 0.0 : 3.0 + (projected.equals("all") ? 1 : 0), m.get("projected"), "step " + s);
         }
         for (int e = 0; e < EPOCHS; e++) {
             compare(problems, "epoch " + e + " val_acc", torch.get("epoch" + e + "/val_acc").data()[0],
-                    ((Number) epochs.get(e).get("val_acc")).doubleValue(), 1e-6);
+                    epochs.get(e).validation().metrics().values().get("acc"), 1e-6);
         }
         RunDirectory.Checkpoint last = RunDirectory.open(runDir).latestCheckpoint().orElseThrow();
         int matrices = 0;

@@ -106,9 +106,9 @@ class IgmTrainingTest {
         TrainControl control = new TrainControl();
         TrainListener pause = new TrainListener() {
             @Override
-            public void onStep(Map<String, Object> record, long stepsPerEpoch) {
+            public void onStep(StepRecord record, long stepsPerEpoch) {
                 assertEquals(4, stepsPerEpoch);
-                if (((Number) record.get("step")).longValue() == pauseAt) {
+                if (record.step() == pauseAt) {
                     control.requestPause();
                 }
             }

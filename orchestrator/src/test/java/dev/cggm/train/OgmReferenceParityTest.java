@@ -49,11 +49,11 @@ class OgmReferenceParityTest {
                 Map.entry("loop.dropout", dropout), Map.entry("loop.clip", 0.0), Map.entry("runtime.device", "cpu"),
                 Map.entry("runtime.threads", 1), Map.entry("loop.checkpoint_every", 1)));
         Path runDir = tmp.resolve("run");
-        List<Map<String, Object>> steps = new ArrayList<>();
+        List<StepRecord> steps = new ArrayList<>();
         TrainControl control = new TrainControl();
         TrainListener stopAfter = new TrainListener() {
             @Override
-            public void onStep(Map<String, Object> record, long stepsPerEpoch) {
+            public void onStep(StepRecord record, long stepsPerEpoch) {
                 steps.add(record);
                 if (steps.size() == STEPS) {
                     control.requestPause();
@@ -99,14 +99,13 @@ class OgmReferenceParityTest {
 
         boolean modulated = false;
         for (int s = 0; s < STEPS; s++) {
-            assertEquals(torch.get("step" + s + "/loss").data()[0], (double) steps.get(s).get("loss"), 1e-5, "loss of step " + s);
-            @SuppressWarnings("unchecked")
-            Map<String, Object> method = (Map<String, Object>) steps.get(s).get("method");
+            assertEquals(torch.get("step" + s + "/loss").data()[0], steps.get(s).loss(), 1e-5, "loss of step " + s);
+            Map<String, Double> method = steps.get(s).methodMetrics();
             for (String m : manifest.config().modalityNames()) {
-                assertEquals(torch.get("step" + s + "/score/" + m).data()[0], (double) method.get("score/" + m), 1e-4,
+                assertEquals(torch.get("step" + s + "/score/" + m).data()[0], method.get("score/" + m), 1e-4,
                         "score of " + m + " at step " + s);
                 double want = torch.get("step" + s + "/coeff/" + m).data()[0];
-                assertEquals(want, (double) method.get("coeff/" + m), 1e-5, "coefficient of " + m + " at step " + s);
+                assertEquals(want, method.get("coeff/" + m), 1e-5, "coefficient of " + m + " at step " + s);
                 modulated |= want < 1;
             }
         }

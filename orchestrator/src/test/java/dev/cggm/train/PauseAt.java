@@ -1,6 +1,5 @@
 package dev.cggm.train;
 
-import java.util.Map;
 import java.util.function.LongUnaryOperator;
 
 /** Listeners for tests that pause a run at a chosen step. */
@@ -15,8 +14,8 @@ final class PauseAt {
     static TrainListener step(TrainControl control, LongUnaryOperator stepOf) {
         return new TrainListener() {
             @Override
-            public void onStep(Map<String, Object> record, long stepsPerEpoch) {
-                if (((Number) record.get("step")).longValue() == stepOf.applyAsLong(stepsPerEpoch)) {
+            public void onStep(StepRecord record, long stepsPerEpoch) {
+                if (record.step() == stepOf.applyAsLong(stepsPerEpoch)) {
                     control.requestPause();
                 }
             }

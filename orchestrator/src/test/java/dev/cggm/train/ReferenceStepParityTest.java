@@ -45,11 +45,11 @@ class ReferenceStepParityTest {
                 Map.entry("model.modality_order", List.of(order.split(";"))),
                 Map.entry("model.faithful_projection", faithful)));
         Path runDir = tmp.resolve("run");
-        List<Map<String, Object>> steps = new ArrayList<>();
+        List<StepRecord> steps = new ArrayList<>();
         TrainControl control = new TrainControl();
         TrainListener stopAfter = new TrainListener() {
             @Override
-            public void onStep(Map<String, Object> record, long stepsPerEpoch) {
+            public void onStep(StepRecord record, long stepsPerEpoch) {
                 steps.add(record);
                 if (steps.size() == STEPS) {
                     control.requestPause();
@@ -72,14 +72,13 @@ class ReferenceStepParityTest {
         Map<String, SafeTensors.Entry> torch = SafeTensors.read(out);
 
         for (int s = 0; s < STEPS; s++) {
-            assertEquals(torch.get("step" + s + "/loss").data()[0], (double) steps.get(s).get("loss"), 1e-5, "loss of step " + s);
+            assertEquals(torch.get("step" + s + "/loss").data()[0], steps.get(s).loss(), 1e-5, "loss of step " + s);
             for (String m : List.of("image", "text")) {
                 // relative: the reference's formula divides by S = Σd + 1e-8, which is 1e-8 whenever the
                 // accuracy changes cancel (it happens here), giving coefficients of order 1e7 in both
                 double want = torch.get("step" + s + "/coeff/" + m).data()[0];
-                @SuppressWarnings("unchecked")
-                Map<String, Object> method = (Map<String, Object>) steps.get(s).get("method");
-                assertEquals(want, (double) method.get("coeff/" + m), 1e-5 * Math.max(1, Math.abs(want)),
+                Map<String, Double> method = steps.get(s).methodMetrics();
+                assertEquals(want, method.get("coeff/" + m), 1e-5 * Math.max(1, Math.abs(want)),
                         "coefficient of " + m + " at step " + s);
             }
         }
