@@ -2,10 +2,10 @@ package dev.cggm.server;
 
 import dev.cggm.api.v1.TrainOptions;
 import dev.cggm.onnx.runtime.DeviceSessions;
-import dev.cggm.train.TrainConfig;
-import dev.cggm.train.TrainControl;
 import dev.cggm.train.EpochRecord;
 import dev.cggm.train.StepRecord;
+import dev.cggm.train.TrainConfig;
+import dev.cggm.train.TrainControl;
 import dev.cggm.train.TrainListener;
 import dev.cggm.train.TrainResult;
 import dev.cggm.train.Trainer;

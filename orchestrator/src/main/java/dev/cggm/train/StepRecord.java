@@ -1,5 +1,6 @@
 package dev.cggm.train;
 
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -22,8 +23,9 @@ public record StepRecord(long step, int epoch, int batchSize, double loss, doubl
                          double gradNorm, Map<String, ModalityStep> modalities, Map<String, Double> methodMetrics,
                          double durationMs) {
     public StepRecord {
-        modalities = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(modalities));
-        methodMetrics = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(methodMetrics));
+        // ordered copies (Map.copyOf's order changes between JVMs; the log lines must not)
+        modalities = Collections.unmodifiableMap(new LinkedHashMap<>(modalities));
+        methodMetrics = Collections.unmodifiableMap(new LinkedHashMap<>(methodMetrics));
     }
 
     /**

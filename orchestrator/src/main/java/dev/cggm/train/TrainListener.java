@@ -1,6 +1,5 @@
 package dev.cggm.train;
 
-
 /** Receives a run's progress: the same records that go to the metrics files. */
 public interface TrainListener {
     TrainListener NONE = new TrainListener() {

@@ -15,9 +15,9 @@ import java.util.concurrent.ConcurrentMap;
  * Thread-safe (it keeps only a cache of resampling weights per size pair).
  */
 public final class ImagePreprocessor {
-    private final PreprocessorConfig cfg;
     private static final int MAX_CACHED_FILTERS = 256;
 
+    private final PreprocessorConfig cfg;
     private final ConcurrentMap<Long, Filter> filters = new ConcurrentHashMap<>();
 
     public ImagePreprocessor(PreprocessorConfig cfg) {
